@@ -1,0 +1,62 @@
+/**
+ * `deepmedix` command line: the main job (`run`, what `npm start` calls) and the subcommands.
+ * Each subcommand lives in `src/commands/NAME.ts` and is loaded only when used.
+ */
+import { COMMON_FLAGS, type Command } from './commands/types.js';
+import { ConfigError } from './config.js';
+import { UsageError } from './util/args.js';
+
+/** Subcommands, in the order `--help` lists them. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).command,
+};
+
+async function usage(): Promise<string> {
+  const lines = ['Usage: deepmedix COMMAND [flags]', '', 'Commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const c = await load();
+    lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  }
+  lines.push('', COMMON_FLAGS, '', "Run 'deepmedix COMMAND --help' for a command's flags. Backend: DEEPMEDIX_BACKEND=gpu|node|wasm|cpu forces one.");
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(await usage());
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`deepmedix: unknown command '${name}'\n\n${await usage()}`);
+    return 2;
+  }
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      console.error(`deepmedix ${name}: ${e.message}\n\n${command.usage}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /(?:cli\.ts|deepmedix(?:\.js)?)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`deepmedix: ${(e as Error)?.stack ?? e}`);
+      process.exitCode = 1;
+    },
+  );
+}

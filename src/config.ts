@@ -1,0 +1,318 @@
+/**
+ * Typed workbench configuration: defaults, named profiles and dotted overrides.
+ *
+ * Every stage reads its own section. A profile is a partial config laid over the defaults;
+ * overrides (`--train.lr=3e-4` on the CLI, or an object in a notebook) are laid over the profile.
+ * An unknown key or a value of the wrong type is an error that names the key.
+ */
+import { join } from 'node:path';
+import { writeJson } from './util/fsx.js';
+
+export const PROFILES = ['smoke', 'default', 'paper'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+export interface Config {
+  profile: ProfileName;
+  /** Master seed; each stage derives its own stream from it. */
+  seed: number;
+  paths: {
+    /** Generated cohorts, caches, runs, checkpoints. */
+    data: string;
+    /** Exported figures and tables. */
+    figures: string;
+    /** Read-only shared data (real report text, NIH images, phrase lists). */
+    shared: string;
+  };
+  cohort: {
+    /** Number of synthetic studies rendered. */
+    n: number;
+    /** Side of the square frame the boxes live in (the paper's bound). */
+    frame: number;
+    /** Fraction of studies with no finding. */
+    normalFraction: number;
+  };
+  benchmark: {
+    /** Studies held out for the XrayBench-shaped test set. */
+    testStudies: number;
+    /** Studies held out for validation. */
+    valStudies: number;
+    /** VQA items per study in the test set. */
+    vqaPerStudy: number;
+  };
+  model: {
+    /** Side of the square image fed to the encoder. */
+    imageSize: number;
+    patchSize: number;
+    dModel: number;
+    nLayers: number;
+    nHeads: number;
+    dFf: number;
+    /** Maximum decoder length in tokens (prompt + answer). */
+    maxLen: number;
+    vocabSize: number;
+  };
+  sft: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    warmupSteps: number;
+    weightDecay: number;
+    clipNorm: number;
+    /** Validation and sampled outputs every this many steps (0: once per epoch). */
+    evalEvery: number;
+  };
+  coldstart: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    warmupSteps: number;
+    /** Number of synthesized reasoning samples before filtering. */
+    samples: number;
+  };
+  synthesis: {
+    provider: 'offline' | 'openai';
+    baseUrl: string;
+    model: string;
+    /** Images may be sent to a non-local endpoint only when this is true. */
+    allowExternalImages: boolean;
+    concurrency: number;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Filter: minimum IoU between a reasoning box and a true finding box. */
+    iouThreshold: number;
+    minChars: number;
+    maxChars: number;
+  };
+  grpo: {
+    steps: number;
+    /** Prompts per batch. */
+    batchPrompts: number;
+    /** G: responses sampled per prompt. */
+    groupSize: number;
+    clipLow: number;
+    clipHigh: number;
+    /** KL coefficient; 0 skips the reference pass. */
+    beta: number;
+    /** Policy updates per batch (reusing the old log-probs). */
+    mu: number;
+    lr: number;
+    temperature: number;
+    topP: number;
+    maxNewTokens: number;
+    /** Epsilon added to the group reward std. */
+    stdEps: number;
+    lossAgg: 'token' | 'sequence';
+  };
+  reward: {
+    /** λ in r = (1 − λ)·r_ans + λ·r_form + r_coo. */
+    lambda: number;
+    /** 'cap' (public code), 'floor' (paper's printed formula), 'off'. */
+    coordinate: 'cap' | 'floor' | 'off';
+    format: boolean;
+    /** Free-text answer reward: 'paper-code' (character BLEU, ROUGE-1 stemmed) or 'word'. */
+    text: 'paper-code' | 'word';
+    /** Image bound for the coordinate reward. */
+    bound: number;
+  };
+  arena: {
+    battles: number;
+    sampler: 'active' | 'uniform';
+    judge: 'offline' | 'llm';
+    bootstrap: number;
+  };
+}
+
+export const DEFAULTS: Config = {
+  profile: 'default',
+  seed: 7,
+  paths: { data: 'data', figures: 'figures', shared: '../shared' },
+  cohort: { n: 4000, frame: 512, normalFraction: 0.3 },
+  benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2 },
+  model: { imageSize: 64, patchSize: 8, dModel: 128, nLayers: 2, nHeads: 4, dFf: 512, maxLen: 192, vocabSize: 1200 },
+  sft: { epochs: 2, batchSize: 16, lr: 1e-3, warmupSteps: 50, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 0 },
+  coldstart: { epochs: 2, batchSize: 16, lr: 3e-4, warmupSteps: 20, samples: 1000 },
+  synthesis: {
+    provider: 'offline',
+    baseUrl: 'http://127.0.0.1:8000/v1',
+    model: 'gpt-4.1',
+    allowExternalImages: false,
+    concurrency: 4,
+    timeoutMs: 60000,
+    maxRetries: 4,
+    iouThreshold: 0.3,
+    minChars: 40,
+    maxChars: 2000,
+  },
+  grpo: {
+    steps: 60,
+    batchPrompts: 4,
+    groupSize: 8,
+    clipLow: 0.2,
+    clipHigh: 0.2,
+    beta: 0.01,
+    mu: 1,
+    lr: 1e-5,
+    temperature: 1.0,
+    topP: 1.0,
+    maxNewTokens: 96,
+    stdEps: 1e-6,
+    lossAgg: 'token',
+  },
+  reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512 },
+  arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200 },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Profiles: what each changes relative to the defaults. */
+export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
+  smoke: {
+    profile: 'smoke',
+    cohort: { n: 120 },
+    benchmark: { testStudies: 24, valStudies: 12, vqaPerStudy: 1 },
+    model: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, nHeads: 2, dFf: 64, maxLen: 128, vocabSize: 600 },
+    sft: { epochs: 1, batchSize: 8, warmupSteps: 2 },
+    coldstart: { epochs: 1, batchSize: 8, warmupSteps: 2, samples: 60 },
+    grpo: { steps: 2, batchPrompts: 2, groupSize: 4, maxNewTokens: 32 },
+    arena: { battles: 200, bootstrap: 20 },
+  },
+  default: {},
+  paper: {
+    profile: 'paper',
+    cohort: { n: 20000 },
+    benchmark: { testStudies: 2000, valStudies: 500, vqaPerStudy: 3 },
+    model: { imageSize: 224, patchSize: 16, dModel: 512, nLayers: 8, nHeads: 8, dFf: 2048, maxLen: 512, vocabSize: 4000 },
+    sft: { epochs: 3, batchSize: 32, lr: 3e-4, warmupSteps: 500 },
+    coldstart: { samples: 3900 },
+    grpo: { steps: 500, batchPrompts: 16, groupSize: 5, clipHigh: 0.3, maxNewTokens: 256 },
+    arena: { battles: 6000, bootstrap: 1000 },
+  },
+};
+
+/** Allowed values of enumerated string keys (dotted path -> choices). */
+const CHOICES: Record<string, readonly string[]> = {
+  profile: PROFILES,
+  'synthesis.provider': ['offline', 'openai'],
+  'grpo.lossAgg': ['token', 'sequence'],
+  'reward.coordinate': ['cap', 'floor', 'off'],
+  'reward.text': ['paper-code', 'word'],
+  'arena.sampler': ['active', 'uniform'],
+  'arena.judge': ['offline', 'llm'],
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** Parse a CLI string into the type of the default value at `key`. */
+function coerce(key: string, raw: unknown, like: unknown): unknown {
+  const kind = typeof like;
+  if (kind === 'number') {
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(n)) throw new ConfigError(`config key '${key}' expects a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new ConfigError(`config key '${key}' expects true or false, got ${JSON.stringify(raw)}`);
+  }
+  if (kind === 'string') {
+    if (typeof raw !== 'string') throw new ConfigError(`config key '${key}' expects a string, got ${JSON.stringify(raw)}`);
+    const choices = CHOICES[key];
+    if (choices && !choices.includes(raw)) {
+      throw new ConfigError(`config key '${key}' must be one of ${choices.join(', ')}; got '${raw}'`);
+    }
+    return raw;
+  }
+  throw new ConfigError(`config key '${key}' is a section, not a value; set one of its keys (e.g. ${key}.<name>=…)`);
+}
+
+/** Set one dotted key on a config, checking that the key exists and the value has the right type. */
+export function setDotted(config: Config, key: string, raw: unknown): void {
+  const parts = key.split('.');
+  let node: Record<string, unknown> = config as unknown as Record<string, unknown>;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = node[parts[i]];
+    if (!isPlainObject(next)) throw new ConfigError(unknownKeyMessage(key, parts.slice(0, i + 1).join('.')));
+    node = next;
+  }
+  const leaf = parts[parts.length - 1];
+  if (!(leaf in node)) throw new ConfigError(unknownKeyMessage(key, key));
+  node[leaf] = coerce(key, raw, node[leaf]);
+}
+
+function unknownKeyMessage(key: string, at: string): string {
+  const known = allKeys(DEFAULTS).filter((k) => k.startsWith(at.split('.')[0]));
+  const hint = known.length ? ` Known keys here: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : '';
+  return `unknown config key '${key}'.${hint}`;
+}
+
+/** Every dotted leaf key of a config object. */
+export function allKeys(obj: unknown, prefix = ''): string[] {
+  if (!isPlainObject(obj)) return [prefix];
+  return Object.entries(obj).flatMap(([k, v]) => allKeys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+/** Flatten a nested partial object into dotted pairs. */
+function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  return Object.entries(obj).flatMap(([k, v]) => {
+    const key = prefix ? `${prefix}.${k}` : k;
+    return isPlainObject(v) ? flatten(v, key) : ([[key, v]] as [string, unknown][]);
+  });
+}
+
+export type Overrides = Record<string, unknown> | DeepPartial<Config>;
+
+/**
+ * Resolve a config: defaults, then the profile, then overrides. Overrides may be dotted
+ * (`{ 'sft.lr': '3e-4' }`) or nested (`{ sft: { lr: 3e-4 } }`).
+ */
+export function resolveConfig(profile: ProfileName | string = 'default', overrides: Overrides = {}): Config {
+  if (!(PROFILES as readonly string[]).includes(profile)) {
+    throw new ConfigError(`unknown profile '${profile}'; choose one of ${PROFILES.join(', ')}`);
+  }
+  const config = clone(DEFAULTS);
+  config.profile = profile as ProfileName;
+  for (const [k, v] of flatten(PROFILE_OVERRIDES[profile as ProfileName] as Record<string, unknown>)) setDotted(config, k, v);
+  for (const [k, v] of flatten(overrides as Record<string, unknown>)) {
+    if (k === 'profile') throw new ConfigError(`set the profile with --profile, not as an override`);
+    setDotted(config, k, v);
+  }
+  return config;
+}
+
+/** Parse `--a.b=v` / `--a.b v` flags into dotted overrides; other args are returned as rest. */
+export function parseOverrideFlags(args: string[], reserved: string[] = []): { overrides: Record<string, string>; rest: string[] } {
+  const overrides: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const m = /^--([A-Za-z][\w-]*(?:\.[\w-]+)+)(?:=(.*))?$/s.exec(a);
+    if (m && !reserved.includes(m[1])) {
+      let value = m[2];
+      if (value === undefined) {
+        if (i + 1 >= args.length) throw new ConfigError(`override --${m[1]} needs a value (--${m[1]}=VALUE)`);
+        value = args[++i];
+      }
+      overrides[m[1]] = value;
+    } else rest.push(a);
+  }
+  return { overrides, rest };
+}
+
+/** Write the resolved config as `config.json` in `dir` (atomically: write, then rename). */
+export function writeResolvedConfig(config: Config, dir: string): string {
+  const path = join(dir, 'config.json');
+  writeJson(path, config);
+  return path;
+}

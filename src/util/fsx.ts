@@ -1,0 +1,80 @@
+/** File helpers: atomic writes, JSONL read/append with line-numbered errors. */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Write a file atomically: write a temp file beside it, then rename over the target. */
+export function atomicWrite(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  atomicWrite(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function readJson<T = unknown>(path: string): T {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function writeJsonl(path: string, rows: Iterable<unknown>): void {
+  const lines: string[] = [];
+  for (const r of rows) lines.push(JSON.stringify(r));
+  atomicWrite(path, lines.length ? lines.join('\n') + '\n' : '');
+}
+
+export function appendJsonl(path: string, row: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, JSON.stringify(row) + '\n');
+}
+
+export interface ReadJsonlOptions {
+  /** Skip (and count) malformed lines instead of throwing. */
+  lenient?: boolean;
+  /** Drop a torn (unterminated, unparseable) last line, as left by a killed writer. */
+  repairTornTail?: boolean;
+}
+
+export interface JsonlResult<T> {
+  rows: T[];
+  skipped: { line: number; error: string }[];
+  tornTail: boolean;
+}
+
+/** Read a JSONL file; a malformed line is an error naming file and line (or skipped when lenient). */
+export function readJsonlDetailed<T = unknown>(path: string, opts: ReadJsonlOptions = {}): JsonlResult<T> {
+  if (!existsSync(path)) throw new Error(`${path}: file not found`);
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const endsClean = text.endsWith('\n') || text.length === 0;
+  const rows: T[] = [];
+  const skipped: { line: number; error: string }[] = [];
+  let tornTail = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    try {
+      rows.push(JSON.parse(line) as T);
+    } catch (e) {
+      const isLast = i === lines.length - 1 && !endsClean;
+      if (isLast && opts.repairTornTail) {
+        tornTail = true;
+        continue;
+      }
+      const error = `${path}:${i + 1}: malformed JSON line (${(e as Error).message})`;
+      if (!opts.lenient) throw new Error(error);
+      skipped.push({ line: i + 1, error });
+    }
+  }
+  return { rows, skipped, tornTail };
+}
+
+export function readJsonl<T = unknown>(path: string, opts: ReadJsonlOptions = {}): T[] {
+  return readJsonlDetailed<T>(path, opts).rows;
+}

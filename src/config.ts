@@ -316,3 +316,10 @@ export function writeResolvedConfig(config: Config, dir: string): string {
   writeJson(path, config);
   return path;
 }
+
+/** The profile a notebook runs on: DEEPMEDIX_PROFILE (CI sets `smoke`), else `default`. */
+export function profileFromEnv(): ProfileName {
+  const p = process.env.DEEPMEDIX_PROFILE ?? 'default';
+  if (!(PROFILES as readonly string[]).includes(p)) throw new ConfigError(`DEEPMEDIX_PROFILE='${p}' is not a profile; choose one of ${PROFILES.join(', ')}`);
+  return p as ProfileName;
+}

@@ -113,6 +113,14 @@ export interface Config {
     text: 'paper-code' | 'word';
     /** Image bound for the coordinate reward. */
     bound: number;
+    /** Multiplier on the answer score (the public code's 1.5). */
+    answerScale: number;
+    /** r_coo per in-bound box in the think block. */
+    boxReward: number;
+    /** r_coo penalty per box with a coordinate above the bound. */
+    boxPenalty: number;
+    /** r_coo cap ('cap') or floor ('floor'). */
+    boxLimit: number;
   };
   arena: {
     battles: number;
@@ -158,7 +166,7 @@ export const DEFAULTS: Config = {
     stdEps: 1e-6,
     lossAgg: 'token',
   },
-  reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512 },
+  reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15 },
   arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200 },
 };
 

@@ -137,6 +137,12 @@ export async function initBackend(opts: ChooseOptions = {}): Promise<BackendChoi
   if (!pending) {
     pending = (async () => {
       const choice = await chooseBackend(opts);
+      // The workbench's faster kernels (src/kernels) register themselves through onBackendReady.
+      try {
+        await import('./kernels/index.js');
+      } catch (e) {
+        choice.kernels.push(`none (src/kernels failed to load: ${firstLine(e)})`);
+      }
       for (const hook of afterInit) await hook(choice);
       const log = opts.log === undefined ? (l: string) => process.stderr.write(l + '\n') : opts.log;
       log?.(describeBackend(choice));

@@ -1,0 +1,70 @@
+/**
+ * Faster kernels on top of the chosen tfjs backend, installed at backend start-up (src/backend.ts
+ * imports this module, whose `onBackendReady` hook calls `installFastKernels`) and listed in
+ * `choice.kernels`, which the start-up line prints.
+ *
+ * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), and — when
+ * the OpenBLAS addon loads — BatchMatMul and _FusedMatMul on sgemm, falling back to the stock
+ * kernels for anything they do not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
+ * Other backends are left as they are.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { onBackendReady, type BackendChoice } from '../backend.js';
+import { loadBlas } from './native.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
+import { unsortedSegmentSumWasm } from './segment_sum.js';
+import { isWasmBackendLike } from './wasm_heap.js';
+
+/** Kernels present before we replaced them, by `${backend}/${kernel}` (null: there was none). */
+const stockKernels = new Map<string, tf.KernelConfig | null>();
+
+function replaceKernel(config: tf.KernelConfig): void {
+  const key = `${config.backendName}/${config.kernelName}`;
+  if (!stockKernels.has(key)) stockKernels.set(key, tf.getKernel(config.kernelName, config.backendName) ?? null);
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
+/** Put back the stock kernels (benches and tests compare both); returns what was restored. */
+export function restoreStockKernels(): string[] {
+  const restored: string[] = [];
+  for (const [key, stock] of stockKernels) {
+    const [backendName, kernelName] = key.split('/');
+    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+    if (stock) tf.registerKernel(stock);
+    restored.push(key);
+  }
+  stockKernels.clear();
+  return restored;
+}
+
+/**
+ * Register the faster kernels for the active backend; returns the descriptions that go into
+ * `choice.kernels`. Safe to call again after `restoreStockKernels`.
+ */
+export function installFastKernels(backendName: string = tf.getBackend()): string[] {
+  const mode = (process.env.DEEPMEDIX_KERNELS ?? '').toLowerCase();
+  if (mode === 'stock' || mode === 'off') return ['none (DEEPMEDIX_KERNELS=stock)'];
+  if (backendName !== 'wasm') return [];
+  if (!isWasmBackendLike(tf.findBackend('wasm'))) return ['none (wasm backend internals not as expected; stock kernels kept)'];
+  const notes: string[] = [];
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm') || stockKernels.has('wasm/UnsortedSegmentSum')) {
+    replaceKernel(unsortedSegmentSumWasm);
+    notes.push('UnsortedSegmentSum (js)');
+  }
+  const blas = loadBlas();
+  const stockMatMul = stockKernels.get('wasm/BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm');
+  const stockFused = stockKernels.get('wasm/_FusedMatMul') ?? tf.getKernel('_FusedMatMul', 'wasm');
+  if (blas.addon && stockMatMul && stockFused) {
+    replaceKernel(batchMatMulKernel(blas.addon, stockMatMul));
+    replaceKernel(fusedMatMulKernel(blas.addon, stockFused));
+    notes.push(`BatchMatMul+_FusedMatMul (${blas.reason})`);
+  } else {
+    notes.push(`stock matMul (no OpenBLAS addon: ${blas.reason})`);
+  }
+  return notes;
+}
+
+onBackendReady((choice: BackendChoice) => {
+  choice.kernels.push(...installFastKernels(choice.tfBackend));
+});

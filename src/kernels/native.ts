@@ -1,0 +1,114 @@
+/**
+ * Loading the optional OpenBLAS addon (native/blas_addon.c, built by scripts/build-native.sh).
+ *
+ * The addon lives in `DEEPMEDIX_NATIVE_DIR` (default node_modules/.cache/deepmedix-native). When it
+ * is missing, the loader builds it once (a second or two) if a compiler, Node's headers and OpenBLAS
+ * exist; `DEEPMEDIX_NATIVE=off` disables the addon, `DEEPMEDIX_NATIVE_BUILD=0` disables the build.
+ * Every failure is a reason string, never an exception: callers fall back to stock kernels.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PROJECT_ROOT } from '../util/paths.js';
+
+/** The addon's JavaScript surface (see native/blas_addon.c for the argument contract). */
+export interface BlasAddon {
+  gemm(
+    heap: ArrayBuffer,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    offsets: Float64Array,
+    cOff: number,
+    biasOff: number,
+    act: number,
+    alpha: number,
+    preluOff: number,
+  ): void;
+  setThreads(n: number): void;
+  info(): { config: string; corename: string; threads: number };
+}
+
+export interface BlasLoad {
+  addon: BlasAddon | null;
+  /** What happened: where it was loaded from, or why not. */
+  reason: string;
+  threads: number;
+}
+
+let cached: BlasLoad | null = null;
+
+export function nativeDir(): string {
+  return resolve(process.env.DEEPMEDIX_NATIVE_DIR ?? join(PROJECT_ROOT, 'node_modules', '.cache', 'deepmedix-native'));
+}
+
+/** Threads for native products: DEEPMEDIX_THREADS, else min(2, available cores). */
+export function nativeThreads(): number {
+  const env = Number(process.env.DEEPMEDIX_THREADS);
+  if (Number.isInteger(env) && env >= 1 && env <= 31) return env;
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+function tryBuild(): string | null {
+  const script = join(PROJECT_ROOT, 'scripts', 'build-native.sh');
+  try {
+    execFileSync('bash', [script, '--strict'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000,
+      env: { ...process.env, DEEPMEDIX_NATIVE_DIR: nativeDir() },
+    });
+    return null;
+  } catch (e) {
+    const err = e as { stderr?: Buffer };
+    const msg = err.stderr?.toString().trim().split('\n').pop();
+    return msg || firstLine(e);
+  }
+}
+
+/** Load (building once if needed) the addon; the result is cached for the process. */
+export function loadBlas(): BlasLoad {
+  if (cached) return cached;
+  const threads = nativeThreads();
+  const mode = (process.env.DEEPMEDIX_NATIVE ?? '').toLowerCase();
+  if (mode === 'off' || mode === '0') {
+    cached = { addon: null, reason: 'disabled by DEEPMEDIX_NATIVE', threads };
+    return cached;
+  }
+  const file = join(nativeDir(), 'deepmedix_blas.node');
+  const src = join(PROJECT_ROOT, 'native', 'blas_addon.c');
+  const stale = existsSync(file) && existsSync(src) && statSync(src).mtimeMs > statSync(file).mtimeMs;
+  let built = '';
+  if ((!existsSync(file) || stale) && process.env.DEEPMEDIX_NATIVE_BUILD !== '0') {
+    const why = tryBuild();
+    if (why && !existsSync(file)) {
+      cached = { addon: null, reason: `addon not built (${why})`, threads };
+      return cached;
+    }
+    built = why ? ` (rebuild failed: ${why}; using the older build)` : ' (built now)';
+  }
+  if (!existsSync(file)) {
+    cached = { addon: null, reason: `addon not found at ${file}; run scripts/build-native.sh`, threads };
+    return cached;
+  }
+  // OpenBLAS worker threads spin after each call; keep that short on a shared machine.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+  try {
+    const addon = createRequire(import.meta.url)(file) as BlasAddon;
+    addon.setThreads(threads);
+    const info = addon.info();
+    cached = { addon, reason: `${info.config.split(' ').slice(0, 2).join(' ')} ${info.corename}, ${threads} threads${built}`, threads };
+  } catch (e) {
+    cached = { addon: null, reason: `addon failed to load (${firstLine(e)})`, threads };
+  }
+  return cached;
+}

@@ -1,0 +1,38 @@
+/**
+ * Paper Fig. 3a–d: VQA accuracy by question type, and per-observation F1 / recall of the answers
+ * (bars per observation, one series per model).
+ */
+import { CHEXPERT_OBSERVATIONS } from '../data/types.js';
+import { groupedBars, type SeriesTable } from './charts.js';
+import type { FigureSpec } from './spec.js';
+
+/** The question types of the two VQA sets, in the order the figure shows them. */
+export const QUESTION_TYPE_ORDER = ['presence', 'abnormality', 'attribute', 'anatomy', 'location', 'size', 'plane', 'view', 'gender', 'level', 'type'];
+
+/** Fig. 3a: accuracy per question type, one series per model. */
+export function vqaByQuestionTypeFigure(acc: Record<string, Record<string, number>>, title = 'Fig. 3a: VQA accuracy by question type'): FigureSpec {
+  const present = new Set(Object.values(acc).flatMap((r) => Object.keys(r)));
+  const order = [...QUESTION_TYPE_ORDER.filter((q) => present.has(q)), ...[...present].filter((q) => !QUESTION_TYPE_ORDER.includes(q))];
+  return groupedBars(acc, { title, valueTitle: 'accuracy', categoryTitle: 'question type', categoryOrder: order, range: [0, 1] });
+}
+
+/** Which per-observation measure a Fig. 3 panel shows. */
+export type ObservationMeasure = 'F1' | 'recall' | 'precision';
+
+/**
+ * Fig. 3b–d: one measure per observation for each model, horizontal bars (observation names are
+ * long). Observations outside CheXpert's 14 (e.g. "Nodule") follow in first-seen order.
+ */
+export function perObservationFigure(
+  scores: Record<string, Partial<Record<string, number>>>,
+  measure: ObservationMeasure,
+  title = `Fig. 3: ${measure} per observation`,
+): FigureSpec {
+  const table: SeriesTable = {};
+  for (const [model, row] of Object.entries(scores)) table[model] = Object.fromEntries(Object.entries(row).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+  const present = new Set(Object.values(table).flatMap((r) => Object.keys(r)));
+  const order = [...CHEXPERT_OBSERVATIONS.filter((o) => present.has(o)), ...[...present].filter((o) => !(CHEXPERT_OBSERVATIONS as readonly string[]).includes(o))];
+  const spec = groupedBars(table, { title, valueTitle: measure, horizontal: true, categoryOrder: order, range: [0, 1] });
+  (spec.layout as Record<string, unknown>).margin = { l: 190, r: 30, t: 60, b: 90 };
+  return spec;
+}

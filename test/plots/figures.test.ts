@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { categoriesOf, groupedBars, valueHeatmap } from '../../src/plots/charts.js';
+import { dataDistributionFigure, sftVsRlFigure } from '../../src/plots/fig1.js';
+import { wordCount } from '../../src/plots/fig2.js';
+import { paperFigures } from '../../src/plots/paper.js';
+import { grpoCurvesFigure, movingAverage, numericKeys } from '../../src/plots/training.js';
+
+describe('plots: figure builders', () => {
+  it('grouped bars: one trace per series, values aligned to the category order, gaps as null', () => {
+    const spec = groupedBars({ A: { x: 1, y: 2 }, B: { y: 3, z: 4 } }, { title: 't', valueTitle: 'v', categoryOrder: ['z', 'y', 'x', 'w'] });
+    assert.equal(spec.data.length, 2);
+    assert.deepEqual(spec.data[0].x, ['z', 'y', 'x']);
+    assert.deepEqual(spec.data[0].y, [null, 2, 1]);
+    assert.deepEqual(spec.data[1].y, [4, 3, null]);
+    assert.deepEqual(categoriesOf({ A: { b: 1 }, B: { a: 1, b: 2 } }), ['b', 'a']);
+    assert.throws(() => groupedBars({}, { title: 'empty fig', valueTitle: '' }), /empty fig: nothing to plot/);
+  });
+
+  it('heatmap prints every cell and puts white text on dark (high) cells', () => {
+    const spec = valueHeatmap({ A: { p: 0.9, q: 0.1 } }, { title: 'h' });
+    assert.deepEqual(spec.data[0].z, [[0.9, 0.1]]);
+    const ann = spec.layout.annotations as { text: string; font: { color: string } }[];
+    assert.deepEqual(ann.map((a) => a.text), ['0.90', '0.10']);
+    assert.equal(ann[0].font.color, '#ffffff');
+  });
+
+  it('data distribution shows shares that sum to 100% and sizes in the labels', () => {
+    const spec = dataDistributionFigure([{ name: 'S1', counts: { a: 3, b: 1 } }]);
+    const shares = spec.data.map((t) => (t.x as number[])[0]);
+    assert.deepEqual(shares, [75, 25]);
+    assert.deepEqual(spec.data[0].y, ['S1 (n=4)']);
+  });
+
+  it('SFT vs RL picks the two models on each split present', () => {
+    const spec = sftVsRlFigure({ mimic_findings: { S: { Average: 0.2 }, R: { Average: 0.3 } } }, { sft: 'S', rl: 'R', vqa: { ext_vqa: { S: 0.5, R: 0.6 } } });
+    assert.deepEqual(spec.data[0].y, [0.2, 0.5]);
+    assert.deepEqual(spec.data[1].y, [0.3, 0.6]);
+  });
+
+  it('moving average, word counts and log keys (hand-worked)', () => {
+    assert.deepEqual(movingAverage([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5]);
+    assert.deepEqual(movingAverage([5], 10), [5]);
+    assert.equal(wordCount('  a bb\n c  '), 3);
+    assert.equal(wordCount(''), 0);
+    assert.deepEqual(numericKeys([{ step: 0, reward: 1, note: 'x' }, { step: 1, kl: 0.1 }]), ['reward', 'kl']);
+    const spec = grpoCurvesFigure([{ step: 0, reward: 1, kl: 0 }, { step: 1, reward: 2, kl: 1 }], { smooth: 2 });
+    assert.equal(spec.data.length, 4);
+    assert.deepEqual(spec.data[1].y, [1, 1.5]);
+    assert.equal(spec.data[3].xaxis, 'x2');
+  });
+
+  it('paper figure list includes only what has inputs; extra specs pass through', () => {
+    assert.deepEqual(paperFigures({}, null).map((f) => f.name), []);
+    const names = paperFigures({ vqa: { ext_vqa: { m: 0.5 } }, extra: [{ name: 'fig2h-arena', spec: { data: [], layout: {} } }] }, null).map((f) => f.name);
+    assert.deepEqual(names, ['fig1d-vqa-comparison', 'fig2h-arena']);
+  });
+});

@@ -80,8 +80,18 @@ export interface Config {
     maxRetries: number;
     /** Filter: minimum IoU between a reasoning box and a true finding box. */
     iouThreshold: number;
+    /** Filter: 'any' (some true box matched) or 'all' (every true box matched). */
+    boxMatch: 'any' | 'all';
+    /** Filter: minimum token F1 of a free-text answer against the ground truth. */
+    minTextF1: number;
     minChars: number;
     maxChars: number;
+    /** Offline synthesizer wording: 'concise' fits the miniature model's context, 'full' reads like an LLM teacher. */
+    style: 'full' | 'concise';
+    /** Prompt templates file ('' = src/reasoning/templates/default.json). */
+    templates: string;
+    /** Ask a judge model (through the chat client) after the rule checks. */
+    judge: boolean;
   };
   grpo: {
     steps: number;
@@ -148,8 +158,13 @@ export const DEFAULTS: Config = {
     timeoutMs: 60000,
     maxRetries: 4,
     iouThreshold: 0.3,
+    boxMatch: 'any',
+    minTextF1: 0.5,
     minChars: 40,
     maxChars: 2000,
+    style: 'concise',
+    templates: '',
+    judge: false,
   },
   grpo: {
     steps: 60,
@@ -192,6 +207,7 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     model: { imageSize: 224, patchSize: 16, dModel: 512, nLayers: 8, nHeads: 8, dFf: 2048, maxLen: 512, vocabSize: 4000 },
     sft: { epochs: 3, batchSize: 32, lr: 3e-4, warmupSteps: 500 },
     coldstart: { samples: 3900 },
+    synthesis: { style: 'full', maxChars: 4000 },
     grpo: { steps: 500, batchPrompts: 16, groupSize: 5, clipHigh: 0.3, maxNewTokens: 256 },
     arena: { battles: 6000, bootstrap: 1000 },
   },
@@ -201,6 +217,8 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
 const CHOICES: Record<string, readonly string[]> = {
   profile: PROFILES,
   'synthesis.provider': ['offline', 'openai'],
+  'synthesis.boxMatch': ['any', 'all'],
+  'synthesis.style': ['full', 'concise'],
   'grpo.lossAgg': ['token', 'sequence'],
   'reward.coordinate': ['cap', 'floor', 'off'],
   'reward.text': ['paper-code', 'word'],

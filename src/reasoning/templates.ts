@@ -4,8 +4,8 @@
  * a user may supply their own file with the same fields. Placeholders are `{{name}}`.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../util/paths.js';
 
 export interface PromptPair {
   system: string;
@@ -22,7 +22,7 @@ export interface PromptTemplates {
   source: string;
 }
 
-export const DEFAULT_TEMPLATES_PATH = join(dirname(fileURLToPath(import.meta.url)), 'templates', 'default.json');
+export const DEFAULT_TEMPLATES_PATH = join(PROJECT_ROOT, 'src', 'reasoning', 'templates', 'default.json');
 
 /** Load and check a templates file; a missing or mistyped field is an error naming the file and field. */
 export function loadTemplates(path: string = DEFAULT_TEMPLATES_PATH): PromptTemplates {

@@ -180,10 +180,12 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
              (int)act, (float)alpha, act == 5 ? preluOff : -1};
   const double flopsPer = 2.0 * (double)M * (double)N * (double)K;
   /* Batched products: split the batch over our own threads, each running single-threaded sgemm.
-     A single (or few, large) product: let OpenBLAS split it. Tiny work stays on this thread. */
+     A single (or few, large) product: let OpenBLAS split it. Small work stays on this thread:
+     starting threads costs tens of microseconds, and on a busy machine a second thread may not
+     run at once (measured: an 8x128x1400 product ran 7x slower on 2 OpenBLAS threads). */
   int nt = g_threads;
   if (batch < nt) nt = (int)batch;
-  if (nt > 1 && flopsPer * (double)batch >= 2.0e5 && (batch >= 2 * g_threads || flopsPer < 4.0e6)) {
+  if (nt > 1 && flopsPer * (double)batch >= 8.0e6 && (batch >= 2 * g_threads || flopsPer < 4.0e6)) {
     set_blas_threads(1);
     pthread_t tids[64];
     Job jobs[64];
@@ -204,7 +206,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     for (int t = 1; t < nt; t++)
       if (started & (1 << t)) pthread_join(tids[t], NULL);
   } else {
-    set_blas_threads(flopsPer >= 1.0e6 ? g_threads : 1);
+    set_blas_threads(flopsPer >= 1.6e7 && M >= 64 ? g_threads : 1);
     run_job(&job);
   }
   return NULL;

@@ -87,4 +87,6 @@ export interface InstructionRecord {
   split?: string;
   /** Frame side the boxes are in. */
   frame: number;
+  /** VQA items: which set's question style ('ext-vqa': MIMIC-Ext-MIMIC-CXR-VQA, 'cxr-vqa': Medical-CXR-VQA). */
+  vqaSet?: 'ext-vqa' | 'cxr-vqa';
 }

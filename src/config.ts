@@ -44,22 +44,42 @@ export interface Config {
     imageSize: number;
     patchSize: number;
     dModel: number;
+    /** Decoder blocks. */
     nLayers: number;
+    /** Bidirectional image-encoder blocks. */
+    encoderLayers: number;
     nHeads: number;
     dFf: number;
     /** Maximum decoder length in tokens (prompt + answer). */
     maxLen: number;
+    /** Tokenizer vocabulary requested (specials + 256 bytes + coordBins + BPE merges). */
     vocabSize: number;
+    /** Coordinates 0 … coordBins−1 get one token each (a canonical box costs 5 tokens). */
+    coordBins: number;
+    /** A prompt + answer longer than maxLen: 'truncate' (with a warning) or 'error'. */
+    overflow: 'truncate' | 'error';
   };
   sft: {
     epochs: number;
     batchSize: number;
+    /** Peak learning rate (AdamW), reached after warmupSteps, then cosine decay. */
     lr: number;
     warmupSteps: number;
+    /** The cosine ends at lr × minLrFrac. */
+    minLrFrac: number;
     weightDecay: number;
+    /** Global gradient-norm clip (0: off). */
     clipNorm: number;
     /** Validation and sampled outputs every this many steps (0: once per epoch). */
     evalEvery: number;
+    /** Validation items scored per evaluation (0: all). */
+    valItems: number;
+    /** Validation outputs sampled (greedy) and logged per evaluation. */
+    evalSamples: number;
+    /** Checkpoint every this many steps (0: once per epoch); the end of training always saves. */
+    saveEvery: number;
+    /** Training items used (0: all) — for quick experiments. */
+    maxItems: number;
   };
   coldstart: {
     epochs: number;
@@ -146,8 +166,8 @@ export const DEFAULTS: Config = {
   paths: { data: 'data', figures: 'figures', shared: '../shared' },
   cohort: { n: 4000, frame: 512, normalFraction: 0.3 },
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2 },
-  model: { imageSize: 64, patchSize: 8, dModel: 128, nLayers: 2, nHeads: 4, dFf: 512, maxLen: 192, vocabSize: 1200 },
-  sft: { epochs: 2, batchSize: 16, lr: 1e-3, warmupSteps: 50, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 0 },
+  model: { imageSize: 64, patchSize: 8, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 192, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
+  sft: { epochs: 2, batchSize: 16, lr: 1e-3, warmupSteps: 50, minLrFrac: 0.1, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 0, valItems: 200, evalSamples: 3, saveEvery: 0, maxItems: 0 },
   coldstart: { epochs: 2, batchSize: 16, lr: 3e-4, warmupSteps: 20, samples: 1000 },
   synthesis: {
     provider: 'offline',
@@ -193,8 +213,8 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     profile: 'smoke',
     cohort: { n: 120 },
     benchmark: { testStudies: 24, valStudies: 12, vqaPerStudy: 1 },
-    model: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, nHeads: 2, dFf: 64, maxLen: 128, vocabSize: 600 },
-    sft: { epochs: 1, batchSize: 8, warmupSteps: 2 },
+    model: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, encoderLayers: 1, nHeads: 2, dFf: 64, maxLen: 128, vocabSize: 900 },
+    sft: { epochs: 1, batchSize: 8, warmupSteps: 2, valItems: 16, evalSamples: 2 },
     coldstart: { epochs: 1, batchSize: 8, warmupSteps: 2, samples: 60 },
     grpo: { steps: 2, batchPrompts: 2, groupSize: 4, maxNewTokens: 32 },
     arena: { battles: 200, bootstrap: 20 },
@@ -216,6 +236,7 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
 /** Allowed values of enumerated string keys (dotted path -> choices). */
 const CHOICES: Record<string, readonly string[]> = {
   profile: PROFILES,
+  'model.overflow': ['truncate', 'error'],
   'synthesis.provider': ['offline', 'openai'],
   'synthesis.boxMatch': ['any', 'all'],
   'synthesis.style': ['full', 'concise'],

@@ -1,0 +1,136 @@
+/**
+ * Checkpoints: one file `checkpoint.bin` in a directory, written atomically (temp file, then
+ * rename), holding the architecture, the tokenizer, the resolved config, the trainer state
+ * (step, epoch, RNG state, …), the weights and the optimizer moments. Readable copies of the
+ * tokenizer and config are written beside it; the binary file is the authority.
+ *
+ * Layout: 8-byte magic `DMXCKPT1`, uint32 LE header length, UTF-8 JSON header, then float32 LE
+ * tensors in header order.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../config.js';
+import { Tokenizer, type TokenizerJson } from '../text/tokenizer.js';
+import { atomicWrite, writeJson } from '../util/fsx.js';
+import { paramShapes, type ModelSpec } from './spec.js';
+import { VisionLanguageModel } from './vlm.js';
+
+const MAGIC = 'DMXCKPT1';
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+
+export interface CheckpointHeader {
+  format: typeof MAGIC;
+  spec: ModelSpec;
+  tokenizer: TokenizerJson;
+  config: Config | null;
+  /** Trainer state: free-form JSON (step, epoch, RNG state, optimizer step, stage, …). */
+  state: Record<string, unknown>;
+  tensors: { name: string; shape: number[] }[];
+}
+
+export interface Checkpoint {
+  dir: string;
+  header: CheckpointHeader;
+  /** Every stored tensor's values by name: `param/NAME`, `adam.m/NAME`, `adam.v/NAME`. */
+  values: Map<string, Float32Array>;
+}
+
+export interface SaveCheckpointOptions {
+  model: VisionLanguageModel;
+  tokenizer: Tokenizer;
+  config?: Config | null;
+  state?: Record<string, unknown>;
+  /** Extra tensors to store (e.g. optimizer moments), by name. */
+  extra?: { name: string; tensor: tf.Tensor }[];
+}
+
+/** Write a checkpoint into `dir` (atomically replacing the previous one). */
+export function saveCheckpoint(dir: string, o: SaveCheckpointOptions): string {
+  const entries = [...[...o.model.params].map(([name, t]) => ({ name: `param/${name}`, tensor: t as tf.Tensor })), ...(o.extra ?? [])];
+  const header: CheckpointHeader = {
+    format: MAGIC,
+    spec: o.model.spec,
+    tokenizer: o.tokenizer.toJSON(),
+    config: o.config ?? null,
+    state: o.state ?? {},
+    tensors: entries.map((e) => ({ name: e.name, shape: e.tensor.shape })),
+  };
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  const total = entries.reduce((a, e) => a + e.tensor.size, 0);
+  const buf = Buffer.alloc(12 + head.length + 4 * total);
+  buf.write(MAGIC, 0, 'latin1');
+  buf.writeUInt32LE(head.length, 8);
+  head.copy(buf, 12);
+  let off = 12 + head.length;
+  for (const e of entries) {
+    const data = e.tensor.dataSync() as Float32Array;
+    if (!(data instanceof Float32Array)) throw new Error(`checkpoint: tensor ${e.name} is not float32`);
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(buf, off);
+    off += data.byteLength;
+  }
+  const path = join(dir, CHECKPOINT_FILE);
+  atomicWrite(path, buf);
+  writeJson(join(dir, 'tokenizer.json'), header.tokenizer);
+  writeJson(join(dir, 'model.json'), { spec: header.spec, state: header.state });
+  return path;
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_FILE));
+}
+
+/** Read a checkpoint directory; a missing or damaged file is an error naming it. */
+export function readCheckpoint(dir: string): Checkpoint {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(path)) throw new Error(`no checkpoint in ${dir} (expected ${path})`);
+  const buf = readFileSync(path);
+  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) throw new Error(`${path}: not a DeepMedix checkpoint (bad magic)`);
+  const n = buf.readUInt32LE(8);
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(buf.toString('utf8', 12, 12 + n)) as CheckpointHeader;
+  } catch (e) {
+    throw new Error(`${path}: damaged header (${(e as Error).message})`);
+  }
+  const values = new Map<string, Float32Array>();
+  let off = 12 + n;
+  for (const t of header.tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (off + 4 * size > buf.length) throw new Error(`${path}: truncated at tensor ${t.name}`);
+    const arr = new Float32Array(size);
+    Buffer.from(arr.buffer).set(buf.subarray(off, off + 4 * size));
+    values.set(t.name, arr);
+    off += 4 * size;
+  }
+  return { dir, header, values };
+}
+
+/** The fields on which two architectures differ (empty when identical). */
+export function specDiff(a: ModelSpec, b: ModelSpec): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ModelSpec>;
+  return [...keys].filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k]} vs ${b[k]}`);
+}
+
+/** Copy a checkpoint's weights into a model; a different architecture is a clear error. */
+export function loadWeightsInto(model: VisionLanguageModel, ck: Checkpoint): void {
+  const diff = specDiff(ck.header.spec, model.spec);
+  if (diff.length) throw new Error(`checkpoint ${ck.dir} holds a different architecture than the model (checkpoint vs model: ${diff.join('; ')})`);
+  for (const p of paramShapes(model.spec)) {
+    const arr = ck.values.get(`param/${p.name}`);
+    if (!arr) throw new Error(`checkpoint ${ck.dir}: missing parameter ${p.name}`);
+    model.params.get(p.name)!.assign(tf.tensor(arr, p.shape));
+  }
+}
+
+/** Load model + tokenizer (+ config and state) from a checkpoint directory. */
+export function loadModel(dir: string): { model: VisionLanguageModel; tokenizer: Tokenizer; checkpoint: Checkpoint } {
+  const checkpoint = readCheckpoint(dir);
+  const tokenizer = Tokenizer.fromJSON(checkpoint.header.tokenizer);
+  if (tokenizer.vocabSize !== checkpoint.header.spec.vocabSize) {
+    throw new Error(`checkpoint ${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the model ${checkpoint.header.spec.vocabSize}`);
+  }
+  const model = new VisionLanguageModel(checkpoint.header.spec, 0);
+  loadWeightsInto(model, checkpoint);
+  return { model, tokenizer, checkpoint };
+}

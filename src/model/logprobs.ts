@@ -1,0 +1,78 @@
+/**
+ * Differentiable per-token log-probabilities of given responses (what GRPO's ratio and KL use),
+ * and the per-token target log-probs both SFT and GRPO build on.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { disposeLeftPadded, leftPad } from './sequence.js';
+import type { VisionLanguageModel } from './vlm.js';
+
+/**
+ * log softmax(logits / temperature)[target] for each row of logits [N, V] and int32 targets [N]
+ * -> [N]. Written as logit − logsumexp with a one-hot pick (no gather gradient needed).
+ */
+export function targetLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
+  const z = temperature === 1 ? logits : tf.div(logits, temperature);
+  const lse = tf.logSumExp(z, 1);
+  const picked = tf.sum(tf.mul(z, tf.oneHot(targets, logits.shape[1])), 1);
+  return tf.sub(picked, lse) as tf.Tensor1D;
+}
+
+export interface ResponseLogProbs {
+  /** [B, R]: log-prob of responses[b][j] at column j (0 past the end of a response). */
+  logProbs: tf.Tensor2D;
+  /** [B, R]: 1 where column j is a real response token, else 0. */
+  mask: tf.Tensor2D;
+}
+
+/**
+ * Per-token log-probabilities of `responses` (ids as `generate` returns them, EOS included when
+ * present) given images and prompts (`promptIds`), under softmax(logits / temperature).
+ * Differentiable with respect to the model's variables: call inside tf.variableGrads / tf.tidy.
+ * The caller owns (disposes) the returned tensors.
+ *
+ * pixels: [B, S, S] tensor. Rows are laid out [pads, prompt, response, pads] with every response
+ * starting in the same column, so the result is a slice of the teacher-forced log-probs.
+ */
+export function responseLogProbs(
+  model: VisionLanguageModel,
+  pixels: tf.Tensor3D,
+  prompts: readonly number[][],
+  responses: readonly number[][],
+  temperature = 1,
+): ResponseLogProbs {
+  const B = prompts.length;
+  if (responses.length !== B || pixels.shape[0] !== B) throw new Error(`responseLogProbs: ${B} prompts, ${responses.length} responses, ${pixels.shape[0]} images`);
+  const Lp = Math.max(...prompts.map((p) => p.length));
+  const R = Math.max(1, ...responses.map((r) => r.length));
+  const width = Lp + R - 1; // the last response token is a target only, never an input
+  if (width > model.spec.maxLen) throw new Error(`responseLogProbs: prompt ${Lp} + response ${R} tokens exceed maxLen ${model.spec.maxLen}`);
+  // Input row: left-padded prompt, then the response without its last token, then right pads.
+  const pad = 0;
+  const inputs = prompts.map((p, b) => {
+    const resp = responses[b];
+    const body = [...p, ...resp.slice(0, Math.max(0, resp.length - 1))];
+    return [...Array(Lp - p.length).fill(pad), ...body, ...Array(width - (Lp - p.length) - body.length).fill(pad)];
+  });
+  // leftPad with explicit widths: we built the full rows, so compute positions/mask from the prompt pads.
+  const lp = leftPad(
+    prompts.map((p, b) => inputs[b].slice(Lp - p.length)),
+    pad,
+    width,
+  );
+  const targets = new Int32Array(B * R);
+  const mask = new Float32Array(B * R);
+  responses.forEach((r, b) => r.forEach((id, j) => ((targets[b * R + j] = id), (mask[b * R + j] = 1))));
+  try {
+    return tf.tidy(() => {
+      const logits = model.forward(pixels, lp.tokens, { posIds: lp.posIds, keyMask: lp.keyMask });
+      // Response column j is predicted at input column Lp − 1 + j.
+      const V = model.spec.vocabSize;
+      const rows = tf.reshape(tf.slice(tf.reshape(logits, [B, width, V]), [0, Lp - 1, 0], [B, R, V]), [B * R, V]) as tf.Tensor2D;
+      const lpTok = targetLogProbs(rows, tf.tensor1d(targets, 'int32'), temperature);
+      const m = tf.tensor2d(mask, [B, R]);
+      return { logProbs: tf.mul(tf.reshape(lpTok, [B, R]), m) as tf.Tensor2D, mask: m };
+    });
+  } finally {
+    disposeLeftPadded(lp);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The miniature vision-language model: a ViT-style image encoder whose patch features are
+ * projected into the prefix of a pre-norm causal transformer decoder.
+ *
+ *   pixels [B, S, S] -> patches [B, P, p·p] -> linear + position -> encoder blocks (bidirectional)
+ *   -> LayerNorm -> projection = visual prefix [B, P, d]
+ *   [prefix ; token + position embeddings] -> decoder blocks (prefix keys visible to every query,
+ *   text keys causal) -> LayerNorm -> head -> logits over the vocabulary
+ *
+ * Text positions count from 0 at the first text token (BOS), whatever the prefix length, and are
+ * given per row, so left-padded generation batches and right-padded training batches see the same
+ * positions. Parameters are tf.Variables created from a seeded generator (same seed, same weights).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng.js';
+import { bmm, embed, gelu, layerNorm, linear } from './layers.js';
+import { numPatches, paramShapes, validateSpec, type ModelSpec } from './spec.js';
+
+/** Keys and values of one attention layer for the positions seen so far: [B, H, T, dh]. */
+export type LayerCache = {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+};
+
+const NEG = -1e9;
+
+export class VisionLanguageModel {
+  readonly spec: ModelSpec;
+  readonly params = new Map<string, tf.Variable>();
+  /** Names of the parameters AdamW decays. */
+  readonly decayed = new Set<string>();
+  private causal: tf.Tensor2D | null = null;
+
+  constructor(spec: ModelSpec, seed = 1) {
+    validateSpec(spec);
+    this.spec = { ...spec };
+    const rng = Rng.derive(seed, 'model-init');
+    for (const p of paramShapes(spec)) {
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      const values = new Float32Array(size);
+      if (p.init.kind === 'ones') values.fill(1);
+      else if (p.init.kind === 'normal') for (let i = 0; i < size; i++) values[i] = rng.normal(0, p.init.std);
+      this.params.set(p.name, tf.variable(tf.tensor(values, p.shape), true));
+      if (p.decay) this.decayed.add(p.name);
+    }
+  }
+
+  get variables(): tf.Variable[] {
+    return [...this.params.values()];
+  }
+
+  get numPatches(): number {
+    return numPatches(this.spec);
+  }
+
+  p<R extends tf.Rank>(name: string): tf.Tensor<R> {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`model: no parameter '${name}'`);
+    return v as unknown as tf.Tensor<R>;
+  }
+
+  /** Free the weights and cached constants. */
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+    this.causal?.dispose();
+    this.causal = null;
+  }
+
+  /**
+   * The additive attention mask over [prefix ; text] for `textLen` text positions: query i sees
+   * key j when j is in the prefix or j ≤ i. Built once for the longest length and sliced.
+   */
+  prefixCausalMask(textLen: number): tf.Tensor2D {
+    const P = this.numPatches;
+    if (!this.causal) {
+      const L = P + this.spec.maxLen;
+      const m = new Float32Array(L * L);
+      for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) if (j >= P && j > i) m[i * L + j] = NEG;
+      this.causal = tf.keep(tf.tensor2d(m, [L, L]));
+    }
+    const n = P + textLen;
+    return tf.slice(this.causal, [0, 0], [n, n]);
+  }
+
+  /** A text key mask [B, 1, 1, T] extended with visible prefix columns: [B, 1, 1, P + T]. */
+  prefixKeyMask(textKeyMask: tf.Tensor4D): tf.Tensor4D {
+    return tf.pad(textKeyMask, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [this.numPatches, 0],
+    ]);
+  }
+
+  /** Visual prefix [B, P, d] from greyscale pixels [B, S, S] in [0, 1]. */
+  encodeImages(pixels: tf.Tensor3D): tf.Tensor3D {
+    const { imageSize: S, patchSize: p, dModel: d } = this.spec;
+    const B = pixels.shape[0];
+    const g = S / p;
+    const P = g * g;
+    const patches = tf.reshape(tf.transpose(tf.reshape(pixels, [B, g, p, g, p]), [0, 1, 3, 2, 4]), [B * P, p * p]) as tf.Tensor2D;
+    const centred = tf.sub(patches, 0.5) as tf.Tensor2D;
+    let h = tf.add(tf.reshape(linear(centred, this.p('enc.patch.w'), this.p('enc.patch.b')), [B, P, d]), this.p('enc.pos'));
+    let h2 = tf.reshape(h, [B * P, d]) as tf.Tensor2D;
+    for (let i = 0; i < this.spec.encoderLayers; i++) h2 = this.block(`enc.block${i}`, h2, B, P, null, null).out;
+    h2 = layerNorm(h2, this.p('enc.ln.g'), this.p('enc.ln.b'));
+    h = tf.reshape(linear(h2, this.p('proj.w'), this.p('proj.b')), [B, P, d]);
+    return h as tf.Tensor3D;
+  }
+
+  /** Token + position embeddings [B, T, d]; positions default to 0…T−1 for every row. */
+  embedText(tokens: tf.Tensor2D, posIds?: tf.Tensor2D): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    const d = this.spec.dModel;
+    if (T > this.spec.maxLen && !posIds) throw new Error(`model: ${T} text tokens exceed maxLen ${this.spec.maxLen}`);
+    const tok = tf.reshape(embed(this.p('dec.tok'), tf.reshape(tokens, [B * T]) as tf.Tensor1D), [B, T, d]);
+    const pos = posIds
+      ? tf.reshape(embed(this.p('dec.pos'), tf.reshape(posIds, [B * T]) as tf.Tensor1D), [B, T, d])
+      : tf.reshape(tf.slice(this.p('dec.pos'), [0, 0], [T, d]), [1, T, d]);
+    return tf.add(tok, pos) as tf.Tensor3D;
+  }
+
+  /**
+   * Run the decoder blocks on inputs x [B, Tq, d] whose keys follow `past` (if any).
+   * mask: additive, broadcastable to [B, H, Tq, Tpast + Tq]. Returns the final-normed hidden
+   * states [B·Tq, d] and every layer's keys/values for all positions so far.
+   */
+  decode(x: tf.Tensor3D, mask: tf.Tensor, past: LayerCache[] | null): { hidden: tf.Tensor2D; present: LayerCache[] } {
+    const [B, Tq, d] = x.shape;
+    let h = tf.reshape(x, [B * Tq, d]) as tf.Tensor2D;
+    const present: LayerCache[] = [];
+    for (let i = 0; i < this.spec.nLayers; i++) {
+      const r = this.block(`dec.block${i}`, h, B, Tq, mask, past ? past[i] : null);
+      h = r.out;
+      present.push(r.cache);
+    }
+    return { hidden: layerNorm(h, this.p('dec.ln.g'), this.p('dec.ln.b')), present };
+  }
+
+  /** Logits [N, V] from hidden states [N, d]. */
+  logits(hidden: tf.Tensor2D): tf.Tensor2D {
+    return linear(hidden, this.p('head.w'));
+  }
+
+  /**
+   * Teacher-forced logits for text tokens [B, T] (int32) after images [B, S, S]: [B·T, V], row
+   * b·T + t predicting the token after position t. Right-padded rows need nothing else; left-padded
+   * rows pass their per-row positions and the additive key mask of their pad columns [B, 1, 1, T]
+   * (see sequence.ts `leftPad`).
+   */
+  forward(pixels: tf.Tensor3D, tokens: tf.Tensor2D, left?: { posIds: tf.Tensor2D; keyMask: tf.Tensor4D }): tf.Tensor2D {
+    const [B, T] = tokens.shape;
+    const P = this.numPatches;
+    const x = tf.concat([this.encodeImages(pixels), this.embedText(tokens, left?.posIds)], 1) as tf.Tensor3D;
+    const mask = left ? tf.add(this.prefixCausalMask(T), this.prefixKeyMask(left.keyMask)) : this.prefixCausalMask(T);
+    const { hidden } = this.decode(x, mask, null);
+    const text = tf.slice(tf.reshape(hidden, [B, P + T, this.spec.dModel]), [0, P, 0], [B, T, this.spec.dModel]);
+    return this.logits(tf.reshape(text, [B * T, this.spec.dModel]) as tf.Tensor2D);
+  }
+
+  /** One pre-norm transformer block on h [B·T, d]. */
+  private block(name: string, h: tf.Tensor2D, B: number, T: number, mask: tf.Tensor | null, past: LayerCache | null): { out: tf.Tensor2D; cache: LayerCache } {
+    const { dModel: d, nHeads: H } = this.spec;
+    const dh = d / H;
+    const a = layerNorm(h, this.p(`${name}.ln1.g`), this.p(`${name}.ln1.b`));
+    const qkv = linear(a, this.p(`${name}.attn.wqkv`), this.p(`${name}.attn.bqkv`));
+    const heads = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
+    const [q0, k0, v0] = tf.unstack(heads, 0) as tf.Tensor4D[];
+    const k = past ? (tf.concat([past.k, k0], 2) as tf.Tensor4D) : k0;
+    const v = past ? (tf.concat([past.v, v0], 2) as tf.Tensor4D) : v0;
+    const Tk = k.shape[2];
+    const q = tf.reshape(tf.mul(q0, 1 / Math.sqrt(dh)), [B * H, T, dh]) as tf.Tensor3D;
+    const kT = tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [B * H, dh, Tk]) as tf.Tensor3D;
+    let scores = tf.reshape(bmm(q, kT), [B, H, T, Tk]);
+    if (mask) scores = tf.add(scores, mask);
+    const probs = tf.reshape(tf.softmax(scores), [B * H, T, Tk]) as tf.Tensor3D;
+    const ctx = bmm(probs, tf.reshape(v, [B * H, Tk, dh]) as tf.Tensor3D);
+    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+    const h1 = tf.add(h, linear(merged, this.p(`${name}.attn.wo`), this.p(`${name}.attn.bo`))) as tf.Tensor2D;
+    const m = layerNorm(h1, this.p(`${name}.ln2.g`), this.p(`${name}.ln2.b`));
+    const f = linear(gelu(linear(m, this.p(`${name}.mlp.w1`), this.p(`${name}.mlp.b1`))), this.p(`${name}.mlp.w2`), this.p(`${name}.mlp.b2`));
+    return { out: tf.add(h1, f) as tf.Tensor2D, cache: { k, v } };
+  }
+}

@@ -1,0 +1,34 @@
+/** Tiny instruction sets with generated images for the trainer tests. */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { InstructionRecord } from '../../src/data/types.js';
+
+/** n studies; even ones bright on the image left, odd ones on the right; two records each. */
+export async function tinyDataset(n: number): Promise<{ root: string; records: InstructionRecord[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'dmx-sft-'));
+  mkdirSync(join(root, 'images'));
+  const records: InstructionRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const side = i % 2 === 0 ? 'left' : 'right';
+    const px = Buffer.alloc(32 * 32);
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) px[y * 32 + x] = (side === 'left') === x < 16 ? 220 : 30 + ((x * 7 + y * 3 + i) % 20);
+    const image = `images/s${i}.png`;
+    await sharp(px, { raw: { width: 32, height: 32, channels: 1 } }).png().toFile(join(root, image));
+    const base = { studyId: `s${i}`, patientId: `p${i}`, images: [image], boxes: [], source: 'synthetic', frame: 512 };
+    records.push(
+      { ...base, id: `s${i}-vqa`, task: 'vqa', questionType: 'location', prompt: 'Which side is opaque?', answer: side, answerKind: 'short' },
+      {
+        ...base,
+        id: `s${i}-rep`,
+        task: 'report-impression',
+        questionType: 'report-impression',
+        prompt: 'Write the impression.',
+        answer: side === 'left' ? 'Opacity on the left [0, 0, 255, 511].' : 'Opacity on the right [256, 0, 511, 511].',
+        answerKind: 'free',
+      },
+    );
+  }
+  return { root, records };
+}

@@ -1,0 +1,304 @@
+/**
+ * Stage 3: the GRPO trainer (online RL with Group Relative Policy Optimization).
+ *
+ * One step, for a batch of prompts:
+ *   1. sample G responses per prompt from the current policy π_θ (= π_old for this batch), keeping
+ *      the log-probability of every sampled token;
+ *   2. score each response with the paper's reward r = (1 − λ)·r_ans + λ·r_form + r_coo (a reward that
+ *      throws or is not finite gives 0 and a warning);
+ *   3. group-normalize the rewards into advantages Â (one per response);
+ *   4. if β > 0, per-token log-probs of the responses under the frozen reference π_ref;
+ *   5. μ policy updates on the clipped surrogate − β·KL, each recomputing log π_θ and reusing the
+ *      old log-probs of step 1 (so updates 2…μ are off-policy and the clip matters).
+ * Everything is logged per step (reward mean/std per component, KL, clip fraction, entropy,
+ * lengths, fraction of zero-std groups, advantage histogram, time split) to `steps.jsonl`, and the
+ * trainer checkpoints and resumes exactly (weights, optimizer moments, random streams, data cursor).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../config.js';
+import { safeReward, type RewardComponents, type RewardSpec } from '../rewards/compose.js';
+import { Rng } from '../util/rng.js';
+import { groupAdvantages, grpoPolicyLoss, histogram } from './grpo-math.js';
+import type { GrpoPolicy, GrpoPrompt, SampledResponse } from './grpo-policy.js';
+
+export type GrpoConfig = Config['grpo'];
+
+/** Edges of the logged advantage histogram. */
+export const ADVANTAGE_EDGES = [-2, -1.5, -1, -0.5, -1e-9, 1e-9, 0.5, 1, 1.5, 2];
+
+export interface Stat {
+  mean: number;
+  std: number;
+}
+
+export interface GrpoStepLog {
+  step: number;
+  /** Rewards of this step's G·batchPrompts responses, per component. */
+  reward: { total: Stat; answer: Stat; format: Stat; coordinate: Stat };
+  /** Mean k3 KL to the reference over response tokens (first update); null when β = 0. */
+  kl: number | null;
+  /** Fraction of response tokens with the clipped term active, averaged over the μ updates. */
+  clipFraction: number;
+  /** Mean ratio π_θ/π_old over response tokens, last update. */
+  ratioMean: number;
+  /** Monte-Carlo entropy estimate: mean −log π_old of the sampled tokens (at the sampling temperature). */
+  entropy: number;
+  loss: number;
+  /** Global gradient norm before clipping (first update). */
+  gradNorm: number;
+  responseLength: { mean: number; max: number };
+  /** Fraction of responses that ended with EOS. */
+  stoppedFraction: number;
+  fracRewardZeroStd: number;
+  advantageHistogram: { edges: number[]; counts: number[] };
+  /** Responses whose reward failed (set to 0). */
+  rewardWarnings: number;
+  /** Boxes written in think blocks per response, mean. */
+  boxesPerResponse: number;
+  seconds: { generate: number; reward: number; update: number; total: number };
+}
+
+export interface GrpoTrainerOptions {
+  /** Global-norm gradient clip (0: none). */
+  clipNorm?: number;
+  /** Optional clamp of per-token k3. */
+  klClamp?: number;
+  /** Called with each warning (reward failures); default console.warn. */
+  warn?: (msg: string) => void;
+  /** Seed of the data order and sampling streams (default: the config's master seed). */
+  seed?: number;
+  /** Keep the last step's responses and rewards on the trainer (for notebooks). */
+  keepLastBatch?: boolean;
+}
+
+/** What one step saw, for inspection (notebook 05 dissects it). */
+export interface GrpoBatch {
+  prompts: GrpoPrompt[];
+  responses: SampledResponse[];
+  rewards: RewardComponents[];
+  advantages: number[];
+}
+
+export interface GrpoState {
+  step: number;
+  dataRng: number[];
+  sampleRng: number[];
+  order: number[];
+  cursor: number;
+}
+
+function stat(xs: number[]): Stat {
+  if (xs.length === 0) return { mean: 0, std: 0 };
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
+  return { mean, std: Math.sqrt(v) };
+}
+
+/** Check the GRPO settings before any work: a group of size 1 (no relative signal) is an error. */
+export function validateGrpoConfig(c: GrpoConfig): void {
+  const bad = (m: string) => {
+    throw new Error(`grpo config: ${m}`);
+  };
+  if (!Number.isInteger(c.groupSize) || c.groupSize < 2) bad(`groupSize must be an integer ≥ 2 (got ${c.groupSize}): GRPO's advantage compares a response with the others of its group`);
+  if (!Number.isInteger(c.batchPrompts) || c.batchPrompts < 1) bad(`batchPrompts must be a positive integer (got ${c.batchPrompts})`);
+  if (!Number.isInteger(c.mu) || c.mu < 1) bad(`mu must be a positive integer (got ${c.mu})`);
+  if (!(c.clipLow >= 0 && c.clipLow < 1)) bad(`clipLow must be in [0, 1) (got ${c.clipLow})`);
+  if (!(c.clipHigh >= 0)) bad(`clipHigh must be ≥ 0 (got ${c.clipHigh})`);
+  if (!(c.beta >= 0)) bad(`beta must be ≥ 0 (got ${c.beta})`);
+  if (!(c.temperature > 0)) bad(`temperature must be > 0 for sampling (got ${c.temperature})`);
+  if (!(c.topP > 0 && c.topP <= 1)) bad(`topP must be in (0, 1] (got ${c.topP})`);
+  if (!(c.stdEps >= 0)) bad(`stdEps must be ≥ 0 (got ${c.stdEps})`);
+  if (!(c.lr > 0)) bad(`lr must be > 0 (got ${c.lr})`);
+}
+
+/** Pad rows of numbers to [N, R] (0 past each row's end). */
+function padRows(rows: readonly number[][], R: number): Float32Array {
+  const out = new Float32Array(rows.length * R);
+  rows.forEach((r, i) => out.set(r.slice(0, R), i * R));
+  return out;
+}
+
+export class GrpoTrainer {
+  readonly config: GrpoConfig;
+  readonly rewardSpec: RewardSpec;
+  readonly optimizer: tf.Optimizer;
+  step = 0;
+  lastBatch: GrpoBatch | null = null;
+  private readonly dataRng: Rng;
+  private readonly sampleRng: Rng;
+  private order: number[] = [];
+  private cursor = 0;
+  private readonly opts: Required<Omit<GrpoTrainerOptions, 'klClamp' | 'seed'>> & Pick<GrpoTrainerOptions, 'klClamp'>;
+
+  constructor(
+    readonly policy: GrpoPolicy,
+    /** The frozen reference π_ref; may be null when β = 0. */
+    readonly reference: GrpoPolicy | null,
+    readonly data: readonly GrpoPrompt[],
+    config: GrpoConfig,
+    rewardSpec: RewardSpec,
+    options: GrpoTrainerOptions = {},
+  ) {
+    validateGrpoConfig(config);
+    if (config.beta > 0 && !reference) throw new Error('grpo: beta > 0 needs a reference policy (or set grpo.beta=0)');
+    if (data.length === 0) throw new Error('grpo: no RL prompts');
+    this.config = { ...config };
+    this.rewardSpec = { ...rewardSpec };
+    this.opts = {
+      clipNorm: options.clipNorm ?? 1.0,
+      klClamp: options.klClamp,
+      warn: options.warn ?? ((m) => console.warn(m)),
+      keepLastBatch: options.keepLastBatch ?? false,
+    };
+    const seed = options.seed ?? 7;
+    this.dataRng = Rng.derive(seed, 'grpo-data');
+    this.sampleRng = Rng.derive(seed, 'grpo-sample');
+    this.optimizer = tf.train.adam(config.lr);
+  }
+
+  /** The next batchPrompts prompts: a seeded shuffle of the data, reshuffled at each pass. */
+  private nextBatch(): GrpoPrompt[] {
+    const out: GrpoPrompt[] = [];
+    while (out.length < this.config.batchPrompts) {
+      if (this.cursor >= this.order.length) {
+        this.order = this.dataRng.shuffle(this.data.map((_, i) => i));
+        this.cursor = 0;
+      }
+      out.push(this.data[this.order[this.cursor++]]);
+    }
+    return out;
+  }
+
+  /** Run one GRPO step and return its log. */
+  trainStep(): GrpoStepLog {
+    const c = this.config;
+    const G = c.groupSize;
+    const t0 = performance.now();
+    const prompts = this.nextBatch();
+    const responses = this.policy.sample(prompts, G, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topP: c.topP, rng: this.sampleRng });
+    if (responses.length !== prompts.length * G) throw new Error(`grpo: policy returned ${responses.length} responses for ${prompts.length} prompts × G = ${G}`);
+    const t1 = performance.now();
+
+    let warnings = 0;
+    const rewards = responses.map((r, i) => {
+      const p = prompts[r.promptIndex];
+      const s = safeReward(r.text, p.answer, this.rewardSpec, p.kind);
+      if (s.warning) {
+        warnings++;
+        this.opts.warn(`grpo step ${this.step + 1}: response ${i} to prompt '${p.id}': ${s.warning}`);
+      }
+      return s.components;
+    });
+    const adv = groupAdvantages(rewards.map((r) => r.total), G, { stdEps: c.stdEps });
+    const t2 = performance.now();
+
+    const rowPrompts = responses.map((r) => prompts[r.promptIndex]);
+    const tokens = responses.map((r) => r.tokens);
+    const R = Math.max(1, ...tokens.map((t) => t.length));
+    const N = responses.length;
+    const oldLp = tf.tensor2d(padRows(responses.map((r) => r.logProbs), R), [N, R]);
+    const mask = tf.tensor2d(padRows(tokens.map((t) => t.map(() => 1)), R), [N, R]);
+    const advT = tf.tensor1d(adv.advantages);
+    const refLp = c.beta > 0 && this.reference ? tf.tidy(() => this.reference!.responseLogProbs(rowPrompts, tokens, c.temperature).logProbs) : undefined;
+
+    let loss = 0;
+    let kl: number | null = null;
+    let clipSum = 0;
+    let ratioMean = 1;
+    let gradNorm = 0;
+    try {
+      for (let k = 0; k < c.mu; k++) {
+        let diag: tf.Scalar[] = [];
+        const { value, grads } = tf.variableGrads(() => {
+          const { logProbs } = this.policy.responseLogProbs(rowPrompts, tokens, c.temperature);
+          const out = grpoPolicyLoss(
+            { logProbs, oldLogProbs: oldLp, refLogProbs: refLp, advantages: advT, mask },
+            { clipLow: c.clipLow, clipHigh: c.clipHigh, beta: c.beta, agg: c.lossAgg, klClamp: this.opts.klClamp },
+          );
+          diag = [tf.keep(out.kl), tf.keep(out.clipFraction), tf.keep(out.ratioMean)];
+          return out.loss;
+        }, this.policy.variables);
+        const [klV, cfV, rmV] = diag.map((t) => t.dataSync()[0]);
+        tf.dispose(diag);
+        if (k === 0) {
+          loss = value.dataSync()[0];
+          kl = c.beta > 0 ? klV : null;
+        }
+        clipSum += cfV;
+        ratioMean = rmV;
+        value.dispose();
+        const norm = this.clipGradients(grads);
+        if (k === 0) gradNorm = norm;
+        this.optimizer.applyGradients(grads);
+        tf.dispose(Object.values(grads));
+      }
+    } finally {
+      tf.dispose([oldLp, mask, advT]);
+      if (refLp) refLp.dispose();
+    }
+    const t3 = performance.now();
+
+    this.step++;
+    const lengths = tokens.map((t) => t.length);
+    const nTok = lengths.reduce((a, b) => a + b, 0);
+    const sumNegLp = responses.reduce((a, r) => a + r.logProbs.reduce((x, y) => x - y, 0), 0);
+    if (this.opts.keepLastBatch) this.lastBatch = { prompts, responses, rewards, advantages: adv.advantages };
+    return {
+      step: this.step,
+      reward: {
+        total: stat(rewards.map((r) => r.total)),
+        answer: stat(rewards.map((r) => r.answer)),
+        format: stat(rewards.map((r) => r.format)),
+        coordinate: stat(rewards.map((r) => r.coordinate)),
+      },
+      kl,
+      clipFraction: clipSum / c.mu,
+      ratioMean,
+      entropy: nTok ? sumNegLp / nTok : 0,
+      loss,
+      gradNorm,
+      responseLength: { mean: nTok / N, max: Math.max(...lengths) },
+      stoppedFraction: responses.filter((r) => r.stopped).length / N,
+      fracRewardZeroStd: adv.fracZeroStd,
+      advantageHistogram: histogram(adv.advantages, ADVANTAGE_EDGES),
+      rewardWarnings: warnings,
+      boxesPerResponse: rewards.reduce((a, r) => a + r.boxes, 0) / N,
+      seconds: { generate: (t1 - t0) / 1000, reward: (t2 - t1) / 1000, update: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+    };
+  }
+
+  /** Scale gradients in place to a global norm ≤ clipNorm; returns the norm before clipping. */
+  private clipGradients(grads: tf.NamedTensorMap): number {
+    const names = Object.keys(grads);
+    const normT = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))));
+    const norm = normT.dataSync()[0];
+    normT.dispose();
+    const max = this.opts.clipNorm;
+    if (max > 0 && norm > max) {
+      const scale = max / (norm + 1e-6);
+      for (const n of names) {
+        const g = grads[n];
+        grads[n] = tf.mul(g, scale);
+        g.dispose();
+      }
+    }
+    return norm;
+  }
+
+  /** Data cursor and random streams, for checkpoints. */
+  getState(): GrpoState {
+    return { step: this.step, dataRng: this.dataRng.getState(), sampleRng: this.sampleRng.getState(), order: [...this.order], cursor: this.cursor };
+  }
+
+  setState(s: GrpoState): void {
+    this.step = s.step;
+    this.dataRng.setState(s.dataRng);
+    this.sampleRng.setState(s.sampleRng);
+    this.order = [...s.order];
+    this.cursor = s.cursor;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { appendJsonl, readJsonlDetailed, writeJsonl } from '../util/fsx.js';
 import { Progress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
-import { allPairs, makeSampler, type PairSampler } from './sampler.js';
+import { DEFAULT_UNIFORM_MIX, allPairs, makeSampler, type PairSampler } from './sampler.js';
 import type { BattleRecord, Judge, Judgement, ModelPredictions } from './types.js';
 
 export interface ArenaOptions {
@@ -116,7 +116,7 @@ export function arenaCoverage(models: readonly ModelPredictions[], references: R
 /** Run (or resume) an arena. */
 export async function runArena(opts: ArenaOptions): Promise<ArenaRun> {
   const { names, coverage, pairs, common, excludedPairs, identicalPairs } = arenaCoverage(opts.models, opts.references);
-  const uniformMix = opts.uniformMix ?? 0.1;
+  const uniformMix = opts.uniformMix ?? DEFAULT_UNIFORM_MIX;
   const maxRetries = opts.maxRetries ?? 2;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
   const maxConsecutiveSkips = opts.maxConsecutiveSkips ?? 20;

@@ -49,8 +49,10 @@ export interface SampleOptions {
 }
 
 export interface GrpoPolicy {
-  /** The trainable weights. */
-  readonly variables: tf.Variable[];
+  /** The trainable weights by name. */
+  readonly params: Map<string, tf.Variable>;
+  /** Names of the weights AdamW decays (matrices); none when absent. */
+  readonly decayed?: Set<string>;
   /** G responses for each prompt, prompt-major. */
   sample(prompts: readonly GrpoPrompt[], G: number, opts: SampleOptions): SampledResponse[];
   /**
@@ -70,8 +72,12 @@ export class VlmPolicy implements GrpoPolicy {
     readonly generationBatch?: number,
   ) {}
 
-  get variables(): tf.Variable[] {
-    return this.model.variables;
+  get params(): Map<string, tf.Variable> {
+    return this.model.params;
+  }
+
+  get decayed(): Set<string> {
+    return this.model.decayed;
   }
 
   sample(prompts: readonly GrpoPrompt[], G: number, opts: SampleOptions): SampledResponse[] {

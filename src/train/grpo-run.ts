@@ -1,129 +1,117 @@
 /**
- * Running GRPO for many steps: progress, the append-only step log (`steps.jsonl`), atomic
- * checkpoints (policy weights, Adam moments, random streams, data cursor) and exact resume.
- *
- * Checkpoint layout (a directory, written to `NAME.tmp-…` then renamed into place):
- *   state.json     {step, trainer state, tensor manifest: name, shape, offset}
- *   tensors.bin    every tensor as float32, in manifest order
+ * Stage 3 as a run: start from a checkpoint (the cold-start model), train with GRPO for
+ * `grpo.steps` steps with progress, log every step to `steps.jsonl`, checkpoint atomically in the
+ * workbench's format (so `loadModel(out)` gives DeepMedix-R1-mini to evaluation), and resume
+ * exactly (weights, AdamW moments, random streams, data cursor) when `out` already holds a GRPO
+ * checkpoint.
  */
-import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeResolvedConfig, type Config } from '../config.js';
+import { hasCheckpoint, loadModel, loadWeightsInto, readCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
+import type { VisionLanguageModel } from '../model/vlm.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { appendJsonl, atomicWrite, readJsonl } from '../util/fsx.js';
 import { Progress } from '../util/progress.js';
-import type { GrpoState, GrpoStepLog, GrpoTrainer } from './grpo.js';
+import { GrpoTrainer, type GrpoState, type GrpoStepLog, type GrpoTrainerOptions } from './grpo.js';
+import { frozenCopy, VlmPolicy, type GrpoPrompt } from './grpo-policy.js';
 
-interface TensorEntry {
-  name: string;
-  shape: number[];
-  offset: number;
-  size: number;
-}
+export const GRPO_LOG = 'steps.jsonl';
 
-interface CheckpointState {
-  kind: 'deepmedix-grpo-checkpoint';
-  version: 1;
-  step: number;
-  trainer: GrpoState;
-  params: TensorEntry[];
-  optimizer: TensorEntry[];
-}
-
-/** Save the policy weights (by name), the optimizer state and the trainer state to `dir`, atomically. */
-export async function saveGrpoCheckpoint(dir: string, trainer: GrpoTrainer, params: ReadonlyMap<string, tf.Variable>): Promise<void> {
-  const optWeights = await trainer.optimizer.getWeights();
-  const entries: TensorEntry[] = [];
-  const chunks: Float32Array[] = [];
-  let offset = 0;
-  const add = (list: TensorEntry[], name: string, t: tf.Tensor) => {
-    const data = t.dataSync() as Float32Array;
-    list.push({ name, shape: t.shape, offset, size: data.length });
-    chunks.push(Float32Array.from(data));
-    offset += data.length;
-  };
-  for (const [name, v] of params) add(entries, name, v);
-  const optEntries: TensorEntry[] = [];
-  for (const w of optWeights) add(optEntries, w.name, w.tensor);
-  const all = new Float32Array(offset);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  const state: CheckpointState = { kind: 'deepmedix-grpo-checkpoint', version: 1, step: trainer.step, trainer: trainer.getState(), params: entries, optimizer: optEntries };
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, 'tensors.bin'), new Uint8Array(all.buffer));
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
-  const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  if (existsSync(old)) rmSync(old, { recursive: true, force: true });
-}
-
-/** Load a checkpoint written by `saveGrpoCheckpoint` into the policy weights, optimizer and trainer. */
-export async function loadGrpoCheckpoint(dir: string, trainer: GrpoTrainer, params: ReadonlyMap<string, tf.Variable>): Promise<number> {
-  const statePath = join(dir, 'state.json');
-  if (!existsSync(statePath)) throw new Error(`${dir}: not a GRPO checkpoint (no state.json)`);
-  const state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
-  if (state.kind !== 'deepmedix-grpo-checkpoint') throw new Error(`${statePath}: kind '${state.kind}' is not a GRPO checkpoint`);
-  const buf = readFileSync(join(dir, 'tensors.bin'));
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const slice = (e: TensorEntry) => all.subarray(e.offset, e.offset + e.size);
-  for (const e of state.params) {
-    const v = params.get(e.name);
-    if (!v) throw new Error(`${statePath}: parameter '${e.name}' is not in the model`);
-    if (v.shape.join('x') !== e.shape.join('x')) throw new Error(`${statePath}: parameter '${e.name}' has shape [${e.shape}], the model's is [${v.shape}]`);
-    tf.tidy(() => v.assign(tf.tensor(slice(e), e.shape)));
-  }
-  if (state.params.length !== params.size) throw new Error(`${statePath}: ${state.params.length} parameters saved, the model has ${params.size}`);
-  const named = state.optimizer.map((e) => ({ name: e.name, tensor: tf.tensor(slice(e), e.shape) }));
-  await trainer.optimizer.setWeights(named);
-  tf.dispose(named.map((n) => n.tensor));
-  trainer.setState(state.trainer);
-  return state.step;
-}
-
-export interface RunGrpoOptions {
-  /** Output directory: steps.jsonl, checkpoint/ (latest). */
+export interface GrpoRunOptions {
+  config: Config;
+  /** Output directory: checkpoint.bin (+ tokenizer.json, model.json), steps.jsonl, config.json. */
   out: string;
-  /** Total steps to reach (a resumed run continues up to this). */
-  steps: number;
-  /** Checkpoint every this many steps (0: only at the end). */
-  checkpointEvery?: number;
-  /** Resume from `out/checkpoint` when present (default true). */
+  /** The RL prompts (with ground-truth answers). */
+  data: readonly GrpoPrompt[];
+  /** Checkpoint GRPO starts from (the cold-start model); also the frozen reference π_ref. */
+  init?: string;
+  /** Or: start from a model in memory (its current weights become π_ref). */
+  model?: { model: VisionLanguageModel; tokenizer: Tokenizer };
+  /** Continue from the GRPO checkpoint in `out` when there is one (default true). */
   resume?: boolean;
-  /** Called after each step (live curves in a notebook). */
-  onStep?: (log: GrpoStepLog) => void;
+  /** Stop after this many steps in total (default config.grpo.steps). */
+  steps?: number;
+  /** Checkpoint every this many steps (default 10; the end is always saved). */
+  checkpointEvery?: number;
+  trainer?: GrpoTrainerOptions;
+  /** Called after every step (live curves in a notebook). */
+  onStep?: (log: GrpoStepLog, trainer: GrpoTrainer) => void;
   quiet?: boolean;
 }
 
-/** Run (or resume) GRPO to `steps` steps, logging each step and checkpointing atomically. */
-export async function runGrpo(trainer: GrpoTrainer, params: ReadonlyMap<string, tf.Variable>, opts: RunGrpoOptions): Promise<GrpoStepLog[]> {
-  mkdirSync(opts.out, { recursive: true });
-  const ckpt = join(opts.out, 'checkpoint');
-  const logPath = join(opts.out, 'steps.jsonl');
+export interface GrpoRunResult {
+  model: VisionLanguageModel;
+  tokenizer: Tokenizer;
+  logs: GrpoStepLog[];
+  /** The caller disposes: model, reference (when kept) and trainer. */
+  dispose(): void;
+}
+
+function starting(o: GrpoRunOptions): { model: VisionLanguageModel; tokenizer: Tokenizer; reference: VisionLanguageModel | null } {
+  const needRef = o.config.grpo.beta > 0;
+  if (o.init) {
+    const { model, tokenizer } = loadModel(o.init);
+    const reference = needRef ? loadModel(o.init).model : null;
+    return { model, tokenizer, reference };
+  }
+  if (!o.model) throw new Error('grpo: give a starting checkpoint (init) or a model');
+  const { model, tokenizer } = o.model;
+  return { model, tokenizer, reference: needRef ? frozenCopy(model) : null };
+}
+
+/** Run (or resume) stage 3. */
+export async function runGrpo(o: GrpoRunOptions): Promise<GrpoRunResult> {
+  const { config, out } = o;
+  mkdirSync(out, { recursive: true });
+  writeResolvedConfig(config, out);
+  const steps = o.steps ?? config.grpo.steps;
+  const { model, tokenizer, reference } = starting(o);
+  const trainer = new GrpoTrainer(
+    new VlmPolicy(model, tokenizer),
+    reference ? new VlmPolicy(reference, tokenizer) : null,
+    o.data,
+    config.grpo,
+    config.reward,
+    { seed: config.seed, ...o.trainer },
+  );
+  const logPath = join(out, GRPO_LOG);
   let logs: GrpoStepLog[] = [];
-  if ((opts.resume ?? true) && existsSync(join(ckpt, 'state.json'))) {
-    const step = await loadGrpoCheckpoint(ckpt, trainer, params);
-    // Keep the log up to the checkpoint; steps after it are redone.
-    logs = existsSync(logPath) ? readJsonl<GrpoStepLog>(logPath, { repairTornTail: true }).filter((l) => l.step <= step) : [];
+  const ck = (o.resume ?? true) && hasCheckpoint(out) ? readCheckpoint(out) : null;
+  if (ck && ck.header.state.stage === 'grpo') {
+    loadWeightsInto(model, ck);
+    const state = ck.header.state as unknown as GrpoState & { stage: string };
+    trainer.optimizer.restore(state.optimizerStep, ck.values);
+    trainer.setState(state);
+    // A reference is the starting model, not the checkpoint: it came from `init` above.
+    logs = existsSync(logPath) ? readJsonl<GrpoStepLog>(logPath, { repairTornTail: true }).filter((l) => l.step <= state.step) : [];
     atomicWrite(logPath, logs.map((l) => JSON.stringify(l) + '\n').join(''));
-  } else if (existsSync(logPath)) {
+  } else {
     atomicWrite(logPath, '');
   }
-  const progress = new Progress({ label: 'GRPO', total: opts.steps, quiet: opts.quiet });
+  const save = () => saveCheckpoint(out, { model, tokenizer, config, state: { stage: 'grpo', ...trainer.getState() }, extra: trainer.optimizer.stateTensors() });
+  const progress = new Progress({ label: 'GRPO', total: steps, quiet: o.quiet });
   progress.tick(trainer.step);
-  const every = opts.checkpointEvery ?? 0;
-  while (trainer.step < opts.steps) {
+  const every = o.checkpointEvery ?? 10;
+  while (trainer.step < steps) {
     const log = trainer.trainStep();
     appendJsonl(logPath, log);
     logs.push(log);
-    opts.onStep?.(log);
-    progress.tick(1, `r ${log.reward.total.mean.toFixed(3)} kl ${log.kl === null ? '-' : log.kl.toFixed(4)} clip ${log.clipFraction.toFixed(3)}`);
-    if (every > 0 && trainer.step % every === 0 && trainer.step < opts.steps) await saveGrpoCheckpoint(ckpt, trainer, params);
+    o.onStep?.(log, trainer);
+    progress.tick(1, `r ${log.reward.total.mean.toFixed(3)} kl ${log.kl === null ? '-' : log.kl.toFixed(4)} clip ${log.clipFraction.toFixed(3)} len ${log.responseLength.mean.toFixed(1)}`);
+    if (every > 0 && trainer.step % every === 0 && trainer.step < steps) save();
   }
-  await saveGrpoCheckpoint(ckpt, trainer, params);
+  save();
   progress.finish();
-  return logs;
+  return {
+    model,
+    tokenizer,
+    logs,
+    dispose() {
+      trainer.dispose();
+      reference?.dispose();
+      model.dispose();
+    },
+  };
 }
+

@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import { safeReward, type RewardComponents, type RewardSpec } from '../rewards/compose.js';
 import { Rng } from '../util/rng.js';
 import { groupAdvantages, grpoPolicyLoss, histogram } from './grpo-math.js';
+import { AdamW } from './optim.js';
 import type { GrpoPolicy, GrpoPrompt, SampledResponse } from './grpo-policy.js';
 
 export type GrpoConfig = Config['grpo'];
@@ -59,8 +60,10 @@ export interface GrpoStepLog {
 }
 
 export interface GrpoTrainerOptions {
-  /** Global-norm gradient clip (0: none). */
+  /** Global-norm gradient clip (0: none). Default 1 (EasyR1's max_grad_norm). */
   clipNorm?: number;
+  /** AdamW decoupled weight decay on the matrices. Default 0.01 (EasyR1's). */
+  weightDecay?: number;
   /** Optional clamp of per-token k3. */
   klClamp?: number;
   /** Called with each warning (reward failures); default console.warn. */
@@ -81,10 +84,26 @@ export interface GrpoBatch {
 
 export interface GrpoState {
   step: number;
+  /** AdamW updates applied (μ per step). */
+  optimizerStep: number;
   dataRng: number[];
   sampleRng: number[];
   order: number[];
   cursor: number;
+}
+
+/** Scale gradients to a global norm ≤ maxNorm (0: no clipping); returns the norm before clipping. Disposes what it replaces. */
+function clipGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { grads: Map<string, tf.Tensor>; norm: number } {
+  const normT = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))));
+  const norm = normT.dataSync()[0];
+  normT.dispose();
+  if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { grads, norm };
+  const out = new Map<string, tf.Tensor>();
+  for (const [k, g] of grads) {
+    out.set(k, tf.tidy(() => tf.mul(g, maxNorm / norm)));
+    g.dispose();
+  }
+  return { grads: out, norm };
 }
 
 function stat(xs: number[]): Stat {
@@ -121,14 +140,16 @@ function padRows(rows: readonly number[][], R: number): Float32Array {
 export class GrpoTrainer {
   readonly config: GrpoConfig;
   readonly rewardSpec: RewardSpec;
-  readonly optimizer: tf.Optimizer;
+  readonly optimizer: AdamW;
   step = 0;
   lastBatch: GrpoBatch | null = null;
   private readonly dataRng: Rng;
   private readonly sampleRng: Rng;
   private order: number[] = [];
   private cursor = 0;
-  private readonly opts: Required<Omit<GrpoTrainerOptions, 'klClamp' | 'seed'>> & Pick<GrpoTrainerOptions, 'klClamp'>;
+  private readonly opts: Required<Omit<GrpoTrainerOptions, 'klClamp' | 'seed' | 'weightDecay'>> & Pick<GrpoTrainerOptions, 'klClamp'>;
+  /** tf.Variable name -> parameter name (variableGrads keys gradients by the former). */
+  private readonly paramOf = new Map<string, string>();
 
   constructor(
     readonly policy: GrpoPolicy,
@@ -153,7 +174,8 @@ export class GrpoTrainer {
     const seed = options.seed ?? 7;
     this.dataRng = Rng.derive(seed, 'grpo-data');
     this.sampleRng = Rng.derive(seed, 'grpo-sample');
-    this.optimizer = tf.train.adam(config.lr);
+    for (const [name, v] of policy.params) this.paramOf.set(v.name, name);
+    this.optimizer = new AdamW(policy.params, policy.decayed ?? new Set(), { weightDecay: options.weightDecay ?? 0.01 });
   }
 
   /** The next batchPrompts prompts: a seeded shuffle of the data, reshuffled at each pass. */
@@ -217,7 +239,7 @@ export class GrpoTrainer {
           );
           diag = [tf.keep(out.kl), tf.keep(out.clipFraction), tf.keep(out.ratioMean)];
           return out.loss;
-        }, this.policy.variables);
+        }, [...this.policy.params.values()]);
         const [klV, cfV, rmV] = diag.map((t) => t.dataSync()[0]);
         tf.dispose(diag);
         if (k === 0) {
@@ -227,10 +249,16 @@ export class GrpoTrainer {
         clipSum += cfV;
         ratioMean = rmV;
         value.dispose();
-        const norm = this.clipGradients(grads);
-        if (k === 0) gradNorm = norm;
-        this.optimizer.applyGradients(grads);
-        tf.dispose(Object.values(grads));
+        const named = new Map<string, tf.Tensor>();
+        for (const [vname, g] of Object.entries(grads)) named.set(this.paramOf.get(vname) ?? vname, g);
+        const clipped = clipGlobalNorm(named, this.opts.clipNorm);
+        if (k === 0) gradNorm = clipped.norm;
+        if (!Number.isFinite(clipped.norm)) {
+          tf.dispose([...clipped.grads.values()]);
+          throw new Error(`grpo step ${this.step + 1}: gradient norm is ${clipped.norm}; stopping before the weights are damaged (last checkpoint is intact)`);
+        }
+        this.optimizer.apply(clipped.grads, c.lr);
+        tf.dispose([...clipped.grads.values()]);
       }
     } finally {
       tf.dispose([oldLp, mask, advT]);
@@ -267,29 +295,12 @@ export class GrpoTrainer {
     };
   }
 
-  /** Scale gradients in place to a global norm ≤ clipNorm; returns the norm before clipping. */
-  private clipGradients(grads: tf.NamedTensorMap): number {
-    const names = Object.keys(grads);
-    const normT = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))));
-    const norm = normT.dataSync()[0];
-    normT.dispose();
-    const max = this.opts.clipNorm;
-    if (max > 0 && norm > max) {
-      const scale = max / (norm + 1e-6);
-      for (const n of names) {
-        const g = grads[n];
-        grads[n] = tf.mul(g, scale);
-        g.dispose();
-      }
-    }
-    return norm;
-  }
-
   /** Data cursor and random streams, for checkpoints. */
   getState(): GrpoState {
-    return { step: this.step, dataRng: this.dataRng.getState(), sampleRng: this.sampleRng.getState(), order: [...this.order], cursor: this.cursor };
+    return { step: this.step, optimizerStep: this.optimizer.step, dataRng: this.dataRng.getState(), sampleRng: this.sampleRng.getState(), order: [...this.order], cursor: this.cursor };
   }
 
+  /** Restore the data cursor and random streams (the AdamW moments are restored by the caller). */
   setState(s: GrpoState): void {
     this.step = s.step;
     this.dataRng.setState(s.dataRng);

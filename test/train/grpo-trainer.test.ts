@@ -12,6 +12,8 @@ import { trainTokenizer } from '../../src/text/tokenizer.js';
 import { GrpoTrainer, validateGrpoConfig, type GrpoConfig } from '../../src/train/grpo.js';
 import { frozenCopy, VlmPolicy, type GrpoPolicy, type GrpoPrompt, type SampleOptions, type SampledResponse } from '../../src/train/grpo-policy.js';
 import { runGrpo } from '../../src/train/grpo-run.js';
+import { loadModel } from '../../src/model/checkpoint.js';
+import { readJsonl } from '../../src/util/fsx.js';
 import { Rng } from '../../src/util/rng.js';
 
 const cfg = (o: Partial<GrpoConfig> = {}): GrpoConfig => ({ ...DEFAULTS.grpo, ...o });
@@ -28,9 +30,7 @@ const CANNED = [
 ];
 class CannedPolicy implements GrpoPolicy {
   readonly logits = tf.variable(tf.zeros([CANNED.length]));
-  get variables() {
-    return [this.logits];
-  }
+  readonly params = new Map([['logits', this.logits]]);
   probs(): number[] {
     return Array.from(tf.tidy(() => tf.softmax(this.logits)).dataSync());
   }
@@ -143,30 +143,31 @@ describe('GRPO trainer', () => {
     });
 
     it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
-      const run = async (dir: string, steps: number) => {
-        const model = makeModel();
-        const ref = makeModel(); // π_ref = the starting weights
-        const trainer = new GrpoTrainer(new VlmPolicy(model, tok), new VlmPolicy(ref, tok), data, small, DEFAULT_REWARD_SPEC, { seed: 4 });
-        const logs = await runGrpo(trainer, model.params, { out: dir, steps, quiet: true });
-        const w = Array.from(model.params.get('head.w')!.dataSync()).slice(0, 50);
-        trainer.dispose();
-        model.dispose();
-        ref.dispose();
-        return { logs, w };
+      const config = { ...DEFAULTS, seed: 4, grpo: small };
+      const run = async (out: string, steps: number) => {
+        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps, checkpointEvery: 1, quiet: true });
+        const w = Array.from(r.model.params.get('head.w')!.dataSync()).slice(0, 50);
+        r.dispose();
+        return { logs: r.logs, w };
       };
       const a = mkdtempSync(join(tmpdir(), 'grpo-a-'));
       const b = mkdtempSync(join(tmpdir(), 'grpo-b-'));
       dirs.push(a, b);
       const straight = await run(a, 4);
       await run(b, 2);
-      const resumed = await run(b, 4); // loads b/checkpoint (step 2) and goes on
+      const resumed = await run(b, 4); // loads b/checkpoint.bin (step 2) and goes on
       assert.deepEqual(resumed.logs.map((l) => l.step), [1, 2, 3, 4]);
+      assert.deepEqual(readJsonl<{ step: number }>(join(b, 'steps.jsonl')).map((l) => l.step), [1, 2, 3, 4]);
       for (let i = 0; i < 4; i++) {
         assert.equal(resumed.logs[i].reward.total.mean, straight.logs[i].reward.total.mean, `step ${i + 1} reward`);
         assert.ok(Math.abs(resumed.logs[i].loss - straight.logs[i].loss) < 1e-6, `step ${i + 1} loss ${resumed.logs[i].loss} vs ${straight.logs[i].loss}`);
         assert.equal(resumed.logs[i].responseLength.mean, straight.logs[i].responseLength.mean);
       }
       resumed.w.forEach((v, i) => assert.ok(Math.abs(v - straight.w[i]) < 1e-6, `weight ${i}`));
+      // The output is an ordinary workbench checkpoint: evaluation can load it.
+      const loaded = loadModel(b);
+      assert.equal(loaded.checkpoint.header.state.stage, 'grpo');
+      loaded.model.dispose();
     });
   });
 });

@@ -181,8 +181,9 @@ export class OfflineSynthesizer implements ReasoningSynthesizer {
           ? rng.pick(['Summarising the most important of these gives the impression.', 'The impression condenses these findings.'])
           : 'Impression follows.';
       case 'grounding': {
-        const target = boxes.map((b) => `${b.finding.toLowerCase()} ${formatBox(b.box)}`).join(' and ');
-        return target ? (full ? `So the requested region is ${target}.` : `Located: ${target}.`) : 'The requested finding is not present.';
+        const target = boxes.map((b) => b.finding.toLowerCase()).join(' and ');
+        if (!target) return 'The requested finding is not present.';
+        return full ? rng.pick([`So the requested ${target} is the region boxed above.`, `The ${target} therefore lies within the box above.`]) : 'Located.';
       }
       default: {
         const type = record.questionType;

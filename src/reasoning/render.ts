@@ -38,9 +38,10 @@ export function overlaySvg(opts: RenderOptions): string {
       : '';
     return `<rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="none" stroke="${color}" stroke-width="2"${dash ? ' stroke-dasharray="5,3"' : ''}/>${text}`;
   };
+  // Predicted first, true boxes dashed on top: where they coincide both colours stay visible.
   const parts = [
-    ...(opts.truth ?? []).map((b) => rect(b, '#2ecc71', true, true)),
     ...(opts.predicted ?? []).map((b) => rect(b, '#ff8c00', false, false)),
+    ...(opts.truth ?? []).map((b) => rect(b, '#2ecc71', true, true)),
   ];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">${parts.join('')}</svg>`;
 }

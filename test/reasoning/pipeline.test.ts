@@ -134,3 +134,19 @@ describe('reasoning/llm synthesizer (local server)', () => {
     assert.throws(() => loadTemplates(bad), /bad\.json: field 'synthesis\.user' must be a non-empty string/);
   });
 });
+
+describe('reasoning/stats', () => {
+  it('counts per task with an all row', async () => {
+    const { synthesisStats } = await import('../../src/reasoning/stats.js');
+    const samples = [
+      { recordId: 'a', studyId: 's', task: 'vqa', questionType: 'presence', synthesizer: 'x', response: '1234', cached: false },
+      { recordId: 'b', studyId: 's', task: 'vqa', questionType: 'presence', synthesizer: 'x', response: '12', cached: false },
+      { recordId: 'c', studyId: 's', task: 'grounding', questionType: 'grounding', synthesizer: 'x', response: '123456', cached: false },
+    ];
+    const v = (kept: boolean, nBoxes: number, meanIou: number | null) => ({ recordId: '', kept, reason: null, failures: [], nBoxes, meanIou });
+    const rows = synthesisStats(samples, [v(true, 1, 1), v(false, 0, null), v(true, 2, 0.5)]);
+    assert.deepEqual(rows.map((r) => r.task), ['vqa', 'grounding', 'all']);
+    assert.deepEqual(rows[0], { task: 'vqa', n: 2, kept: 1, meanBoxes: 0.5, meanIou: 1, meanChars: 3 });
+    assert.deepEqual(rows[2], { task: 'all', n: 3, kept: 2, meanBoxes: 1, meanIou: 0.75, meanChars: 4 });
+  });
+});

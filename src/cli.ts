@@ -11,6 +11,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).command,
   cohort: async () => (await import('./commands/cohort.js')).command,
   reward: async () => (await import('./commands/reward.js')).command,
+  evaluate: async () => (await import('./commands/evaluate.js')).command,
+  label: async () => (await import('./commands/label.js')).command,
   synthesize: async () => (await import('./commands/synthesize.js')).command,
   viewer: async () => (await import('./commands/viewer.js')).command,
 };

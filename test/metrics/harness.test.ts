@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluateFiles, evaluatePairs, matchPredictions, readBenchmark, readPredictions } from '../../src/metrics/harness.js';
+import { normalizeReport, reportMetrics, REPORT_COLUMNS } from '../../src/metrics/report.js';
+import { vqaAccuracy, vqaScore } from '../../src/metrics/vqa.js';
+import { command as evaluateCommand } from '../../src/commands/evaluate.js';
+import { command as labelCommand } from '../../src/commands/label.js';
+import { describeWithShared } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'metrics-harness-'));
+function file(name: string, lines: (object | string)[]): string {
+  const p = join(dir, name);
+  writeFileSync(p, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  return p;
+}
+async function captureStdout(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
+  const log = console.log;
+  const write = process.stdout.write.bind(process.stdout);
+  let out = '';
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  (process.stdout as { write: unknown }).write = (s: string) => ((out += s), true);
+  try {
+    return { code: await fn(), out };
+  } finally {
+    console.log = log;
+    (process.stdout as { write: unknown }).write = write;
+  }
+}
+
+describe('metrics: VQA accuracy', () => {
+  it('exact match for short answers, set F1 for lists, per question type', () => {
+    assert.equal(vqaScore(' Yes ', 'yes', 'short'), 1);
+    assert.equal(vqaScore('no', 'yes', 'short'), 0);
+    // items {a, b} vs {b, c, d}: P 1/2, R 1/3 -> F1 0.4
+    assert.ok(Math.abs(vqaScore('a|b', 'B | c | d', 'list') - 0.4) < 1e-12);
+    assert.equal(vqaScore('Left lower lobe.', 'left lower lobe', 'free'), 1);
+    const acc = vqaAccuracy([{ questionType: 'presence', score: 1 }, { questionType: 'presence', score: 0 }, { questionType: 'view', score: 1 }]);
+    assert.equal(acc.overall, 2 / 3);
+    assert.equal(acc.meanOverTypes, 0.75);
+    assert.deepEqual(acc.byType, { presence: { accuracy: 0.5, n: 2 }, view: { accuracy: 1, n: 1 } });
+  });
+});
+
+describeWithShared('metrics: report metrics and the harness', ['data', 'chexpert-phrases'], () => {
+  it('normalizes R2Gen-style', () => {
+    assert.equal(normalizeReport('The heart, size: NORMAL.  No effusion... 2.5 cm'), 'the heart size normal . no effusion . 2.5 cm');
+  });
+  it('gives the 11 columns and their mean; a perfect copy scores BLEU = ROUGE-L = 1', () => {
+    const texts = ['Heart size is normal. No effusion.', 'Mild cardiomegaly. Small left pleural effusion.'];
+    const m = reportMetrics(texts, texts);
+    assert.deepEqual(Object.keys(m), [...REPORT_COLUMNS, 'Average']);
+    for (const k of ['BLEU-1', 'BLEU-4', 'ROUGE-L', 'F1-RadGraph', 'Micro-14']) assert.ok(Math.abs(m[k] - 1) < 1e-6, k);
+    assert.ok(Math.abs(m.Average - REPORT_COLUMNS.reduce((s, c) => s + m[c], 0) / 11) < 1e-12);
+  });
+  it('evaluates a benchmark: per split, the size-weighted row, VQA by type, boxed answers', () => {
+    const bench = file('bench.jsonl', [
+      { id: 'f1', task: 'report-findings', split: 'openi_findings', answer: 'No effusion.', answerKind: 'free', questionType: 'report-findings' },
+      { id: 'f2', task: 'report-findings', split: 'openi_findings', answer: 'Mild cardiomegaly.', answerKind: 'free', questionType: 'report-findings' },
+      { id: 'i1', task: 'report-impression', split: 'openi_impression', answer: 'Normal chest.', answerKind: 'free', questionType: 'report-impression' },
+      { id: 'q1', task: 'vqa', split: 'ext_vqa', answer: 'yes', answerKind: 'short', questionType: 'presence' },
+      { id: 'q2', task: 'vqa', split: 'ext_vqa', answer: 'a|b', answerKind: 'list', questionType: 'anatomy' },
+      { id: 'g1', task: 'grounding', split: 'ms_cxr', answer: '[1, 2, 3, 4]', answerKind: 'free', questionType: 'grounding' },
+    ]);
+    const preds = file('preds.jsonl', [
+      { id: 'f1', prediction: '<think>x</think> \\boxed{No effusion.}' },
+      { id: 'f2', prediction: 'Mild cardiomegaly.' },
+      { id: 'i1', prediction: 'Normal chest.' },
+      { id: 'q1', prediction: '<think>[1,2,3,4]</think>\\boxed{Yes}' },
+      { id: 'q2', prediction: 'a' },
+      { id: 'g1', prediction: 'x' },
+    ]);
+    const r = evaluateFiles(bench, preds);
+    assert.deepEqual(Object.keys(r.report), ['openi_findings', 'openi_impression']);
+    assert.equal(r.report.openi_findings.n, 2);
+    assert.ok(Math.abs(r.report.openi_findings['BLEU-1'] - 1) < 1e-6);
+    const w = r.weightedAverage!;
+    assert.ok(Math.abs(w.METEOR - ((2 / 3) * r.report.openi_findings.METEOR + (1 / 3) * r.report.openi_impression.METEOR)) < 1e-12);
+    // q1 exact (boxed "Yes"), q2 list {a} vs {a, b}: F1 2/3
+    assert.ok(Math.abs(r.vqa.ext_vqa.overall - (1 + 2 / 3) / 2) < 1e-12);
+    assert.deepEqual(r.counts, { benchmark: 6, predictions: 6, matched: 6, missing: 0, extra: 0, notScored: 1 });
+  });
+  it('rejects bad input with the file, line and ids named; counts what is missing when allowed', () => {
+    const refs = file('refs.jsonl', [{ id: 'a', text: 'x' }, { id: 'b', text: 'y' }, { id: 'c', text: 'z' }]);
+    assert.throws(() => readPredictions(file('empty.jsonl', [])), /no predictions \(empty file\)/);
+    assert.throws(() => readPredictions(file('noid.jsonl', [{ id: 'a', text: 'x' }, { text: 'y' }])), /noid\.jsonl:2: missing field 'id'/);
+    assert.throws(() => readPredictions(file('dup.jsonl', [{ id: 'a', text: 'x' }, { id: 'a', text: 'y' }])), /duplicate ids: a/);
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, Buffer.concat([Buffer.from('{"id":"a","text":"ok"}\n{"id":"b","text":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]));
+    assert.throws(() => readPredictions(bad), /bad\.jsonl:2: not valid UTF-8/);
+    const items = readBenchmark(refs);
+    assert.throws(() => matchPredictions(items, [{ id: 'zz', prediction: 'x' }]), /different benchmark/);
+    assert.throws(() => matchPredictions(items, [{ id: 'a', prediction: 'x' }, { id: 'q', prediction: 'x' }]), /1 prediction ids are not in the benchmark: q/);
+    assert.throws(() => matchPredictions(items, [{ id: 'a', prediction: 'x' }]), /2 of 3 benchmark items have no prediction: b, c/);
+    const m = matchPredictions(items, [{ id: 'a', prediction: 'x' }], { allowMissing: true });
+    assert.deepEqual(m.counts, { benchmark: 3, predictions: 1, matched: 1, missing: 2, extra: 0 });
+    assert.equal(evaluatePairs(m).report.report.n, 1);
+  });
+});
+
+describeWithShared('metrics: CLI contracts', ['data', 'chexpert-phrases'], () => {
+  it('deepmedix evaluate --references --predictions --json prints the 11 columns, Average and n', async () => {
+    const refs = file('cli-refs.jsonl', [{ id: '1', text: 'Heart size is normal. No pleural effusion.' }, { id: '2', text: 'Mild cardiomegaly.' }]);
+    const preds = file('cli-preds.jsonl', [{ id: '2', text: 'Mild cardiomegaly.' }, { id: '1', text: 'Heart size normal. Small effusion.' }]);
+    const { code, out } = await captureStdout(() => evaluateCommand.run(['--references', refs, '--predictions', preds, '--json']));
+    assert.equal(code, 0);
+    const obj = JSON.parse(out.trim()) as Record<string, number>;
+    assert.deepEqual(Object.keys(obj), [...REPORT_COLUMNS, 'Average', 'n']);
+    assert.equal(obj.n, 2);
+    // the labeler: ref 1 effusion negative, pred 1 effusion positive -> Pleural Effusion FP; Cardiomegaly TP
+    assert.ok(Math.abs(obj['Micro-5'] - 2 / 3) < 1e-12);
+  });
+  it('deepmedix label --reports prints {id, labels} per line, unmentioned observations absent', async () => {
+    const reps = file('cli-label.jsonl', [{ id: 'r1', text: 'No pneumothorax. Possible small left effusion.' }]);
+    const { code, out } = await captureStdout(() => labelCommand.run(['--reports', reps]));
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out.trim()), { id: 'r1', labels: { Pneumothorax: 0, 'Pleural Effusion': -1 } });
+  });
+});

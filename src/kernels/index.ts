@@ -4,14 +4,15 @@
  * `choice.kernels`, which the start-up line prints.
  *
  * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), and — when
- * the OpenBLAS addon loads — BatchMatMul and _FusedMatMul on sgemm, falling back to the stock
- * kernels for anything they do not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
+ * the OpenBLAS addon loads — BatchMatMul and _FusedMatMul on sgemm, Transpose and Sum on the
+ * addon's C loops, each falling back to the stock kernel for anything it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
  * Other backends are left as they are.
  */
 import * as tf from '@tensorflow/tfjs';
 import { onBackendReady, type BackendChoice } from '../backend.js';
 import { loadBlas } from './native.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
+import { sumKernel, transposeKernel } from './layout_native.js';
 import { unsortedSegmentSumWasm } from './segment_sum.js';
 import { isWasmBackendLike } from './wasm_heap.js';
 
@@ -53,12 +54,15 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
     notes.push('UnsortedSegmentSum (js)');
   }
   const blas = loadBlas();
-  const stockMatMul = stockKernels.get('wasm/BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm');
-  const stockFused = stockKernels.get('wasm/_FusedMatMul') ?? tf.getKernel('_FusedMatMul', 'wasm');
-  if (blas.addon && stockMatMul && stockFused) {
-    replaceKernel(batchMatMulKernel(blas.addon, stockMatMul));
-    replaceKernel(fusedMatMulKernel(blas.addon, stockFused));
-    notes.push(`BatchMatMul+_FusedMatMul (${blas.reason})`);
+  const stock = (name: string) => stockKernels.get(`wasm/${name}`) ?? tf.getKernel(name, 'wasm');
+  const wanted = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Sum'];
+  if (blas.addon && wanted.every((k) => stock(k))) {
+    const addon = blas.addon;
+    replaceKernel(batchMatMulKernel(addon, stock('BatchMatMul')!));
+    replaceKernel(fusedMatMulKernel(addon, stock('_FusedMatMul')!));
+    replaceKernel(transposeKernel(addon, stock('Transpose')!));
+    replaceKernel(sumKernel(addon, stock('Sum')!));
+    notes.push(`${wanted.join('+')} (${blas.reason})`);
   } else {
     notes.push(`stock matMul (no OpenBLAS addon: ${blas.reason})`);
   }

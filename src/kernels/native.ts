@@ -30,6 +30,10 @@ export interface BlasAddon {
     alpha: number,
     preluOff: number,
   ): void;
+  /** 4-byte elements; out dim i = in dim perm[i]; shape/perm already collapsed (rank ≤ 8). */
+  transpose(heap: ArrayBuffer, inOff: number, outOff: number, shape: number[], perm: number[]): void;
+  /** float32 sum over the dims with reduced[d] = 1 (rank ≤ 8). */
+  sum(heap: ArrayBuffer, inOff: number, outOff: number, shape: number[], reduced: number[]): void;
   setThreads(n: number): void;
   info(): { config: string; corename: string; threads: number };
 }

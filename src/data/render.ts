@@ -251,15 +251,17 @@ export function studySvg(t: StudyTruth): string {
   for (let y = 0; y < W; y += 27 * s) spine += `<rect x="${f1(cx - 18 * s)}" y="${f1(y)}" width="${f1(36 * s)}" height="${f1(21 * s)}" rx="${f1(4 * s)}"/>`;
   parts.push(`<g fill="white" fill-opacity="0.1">${spine}</g>`);
   // Ribs and clavicles (bone density).
+  // All ribs as one path (one stroke pass for librsvg: the most expensive layer otherwise).
   let ribs = '';
   for (const r of a.ribs) {
     if (fracture && fracture.side === r.side && fracture.rib!.index === r.index) {
       const { t: ft, shift } = fracture.rib!;
       // A lucent fracture line across the rib and a short displaced fragment beside it (step-off).
-      ribs += `<path d="${ribPath(r, 0, ft - 0.012)}" stroke-width="${f1(r.width)}"/><path d="${ribPath(r, ft + 0.012, ft + 0.06, shift)}" stroke-width="${f1(r.width)}"/><path d="${ribPath(r, ft + 0.06, 1)}" stroke-width="${f1(r.width)}"/>`;
-    } else ribs += `<path d="${ribPath(r)}" stroke-width="${f1(r.width)}"/>`;
+      ribs += ribPath(r, 0, ft - 0.012) + ribPath(r, ft + 0.012, ft + 0.06, shift) + ribPath(r, ft + 0.06, 1);
+    } else ribs += ribPath(r);
   }
-  parts.push(`<g fill="none" stroke="white" stroke-opacity="0.26" stroke-linecap="round">${ribs}</g>`);
+  const ribWidth = a.ribs.reduce((t, r) => t + r.width, 0) / a.ribs.length;
+  parts.push(`<path d="${ribs}" fill="none" stroke="white" stroke-opacity="0.26" stroke-linecap="round" stroke-width="${f1(ribWidth)}"/>`);
   let clav = '';
   for (const c of a.clavicles) clav += `<path d="M${f1(c.p0[0])} ${f1(c.p0[1])}Q${f1(c.p1[0])} ${f1(c.p1[1])} ${f1(c.p2[0])} ${f1(c.p2[1])}"/>`;
   parts.push(`<g fill="none" stroke="${grey(e.bone)}" stroke-opacity="0.55" stroke-width="${f1(12 * s)}" stroke-linecap="round">${clav}</g>`);
@@ -271,25 +273,47 @@ export function studySvg(t: StudyTruth): string {
 /** Rasterize a study to PNG bytes (greyscale, frame×frame). */
 export async function renderStudyPng(t: StudyTruth): Promise<Buffer> {
   const W = t.anatomy.frame;
-  const raw = await sharp(Buffer.from(studySvg(t)), { density: 72 })
-    .resize(W, W, { fit: 'fill' })
-    .blur(1.1 * (W / 512))
-    .extractChannel(0)
-    .raw()
-    .toBuffer();
-  addMottle(raw, t.seed, t.anatomy.exposure.noise);
-  return sharp(raw, { raw: { width: W, height: W, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer();
+  const raw = await sharp(Buffer.from(studySvg(t)), { density: 72 }).extractChannel(0).raw().toBuffer();
+  if (raw.length !== W * W) throw new Error(`render ${t.id}: rasterized ${raw.length} bytes, expected ${W * W}`);
+  const out = unsharpAndMottle(raw, W, t.seed, t.anatomy.exposure.noise);
+  return sharp(out, { raw: { width: W, height: W, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer();
 }
 
-/** Quantum mottle: seeded, roughly Gaussian (sum of uniforms) noise added in place. */
-function addMottle(px: Buffer, seed: number, amp: number): void {
-  let x = (seed ^ 0xa5a5a5a5) >>> 0 || 1;
-  for (let i = 0; i < px.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const u = ((x & 0xff) + ((x >>> 8) & 0xff) + ((x >>> 16) & 0xff) - 382.5) / 127.5; // ≈ N(0, 1)
-    const v = px[i] + u * amp;
-    px[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+/**
+ * Radiographic unsharpness and quantum mottle in one sweep: a separable 5-tap binomial blur
+ * (1 4 6 4 1)/16, σ = 1 pixel at 512, then seeded, roughly Gaussian (sum of three uniform bytes) noise.
+ */
+function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: number): Buffer {
+  const H = px.length / W;
+  const tmp = new Uint16Array(px.length);
+  for (let y = 0; y < H; y++) {
+    const r = y * W;
+    for (let x = 0; x < W; x++) {
+      const a = px[r + (x > 1 ? x - 2 : 0)];
+      const b = px[r + (x > 0 ? x - 1 : 0)];
+      const d = px[r + (x < W - 1 ? x + 1 : W - 1)];
+      const e = px[r + (x < W - 2 ? x + 2 : W - 1)];
+      tmp[r + x] = a + 4 * b + 6 * px[r + x] + 4 * d + e;
+    }
   }
+  const out = Buffer.allocUnsafe(px.length);
+  let s = (seed ^ 0xa5a5a5a5) >>> 0 || 1;
+  const k = amp / 127.5;
+  for (let y = 0; y < H; y++) {
+    const ya = (y > 1 ? y - 2 : 0) * W;
+    const yb = (y > 0 ? y - 1 : 0) * W;
+    const yc = y * W;
+    const yd = (y < H - 1 ? y + 1 : H - 1) * W;
+    const ye = (y < H - 2 ? y + 2 : H - 1) * W;
+    for (let x = 0; x < W; x++) {
+      const v = (tmp[ya + x] + 4 * tmp[yb + x] + 6 * tmp[yc + x] + 4 * tmp[yd + x] + tmp[ye + x]) / 256;
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      const n = ((s & 0xff) + ((s >>> 8) & 0xff) + ((s >>> 16) & 0xff) - 382.5) * k; // ≈ N(0, amp²)
+      const w = v + n + 0.5;
+      out[yc + x] = w < 0 ? 0 : w > 255 ? 255 : w;
+    }
+  }
+  return out;
 }

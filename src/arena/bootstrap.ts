@@ -14,6 +14,12 @@ export interface BootstrapOptions extends BradleyTerryOptions {
   level?: number;
   /** Called after each round (progress). */
   onRound?: (round: number) => void;
+  /**
+   * Frame of the intervals. 'pin' (default): scores relative to the pinned model, whose interval
+   * is then the single point 0. 'mean': each round's scores shifted to the point estimate's mean,
+   * so every model's interval shows its uncertainty relative to the average model.
+   */
+  frame?: 'pin' | 'mean';
 }
 
 export interface BootstrapResult {
@@ -67,7 +73,10 @@ export function bootstrapScores(battles: readonly BattleLike[], m: number, opts:
     const fit = bradleyTerryFitStats({ m, wins, count, totalWeight: total }, { ...opts, init: point.scores, tol: opts.tol ?? 1e-9 });
     if (fit.separated) separatedRounds++;
     if (!fit.converged) unconvergedRounds++;
-    samples.push(fit.scores);
+    if (opts.frame === 'mean') {
+      const shift = mean(point.scores) - mean(fit.scores);
+      samples.push(fit.scores.map((x) => x + shift));
+    } else samples.push(fit.scores);
     opts.onRound?.(r + 1);
   }
   const lower: number[] = [];
@@ -81,6 +90,8 @@ export function bootstrapScores(battles: readonly BattleLike[], m: number, opts:
   }
   return { rounds: opts.rounds, level, samples, lower, upper, median, separatedRounds, unconvergedRounds };
 }
+
+const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 function aggregate(bi: Int32Array, bj: Int32Array, bo: Float64Array, bw: Float64Array, m: number, idx: Int32Array | null) {
   const wins = new Float64Array(m * m);

@@ -17,6 +17,8 @@ export interface RankingOptions {
   weighted?: boolean;
   /** Model whose ξ is pinned to 0 (default: the first). */
   pin?: string;
+  /** Interval frame (see bootstrap.ts): 'mean' (default) or 'pin'. */
+  frame?: 'mean' | 'pin';
 }
 
 export interface ScaledScores {
@@ -64,7 +66,7 @@ export function arenaRanking(records: readonly BattleRecord[], models: readonly 
   if (pin < 0) throw new Error(`arena ranking: pinned model '${opts.pin}' is not in the model list`);
   const m = models.length;
   const fit = bradleyTerryFit(battles, m, { pin });
-  const boot = opts.bootstrap > 0 ? bootstrapScores(battles, m, { rounds: opts.bootstrap, seed: opts.seed, level: opts.level, pin }) : null;
+  const boot = opts.bootstrap > 0 ? bootstrapScores(battles, m, { rounds: opts.bootstrap, seed: opts.seed, level: opts.level, pin, frame: opts.frame ?? 'mean' }) : null;
   const scaled = (scale: AffineScale): ScaledScores => ({
     scale,
     score: fit.scores.map((x) => applyScale(scale, x)),

@@ -107,3 +107,19 @@ describe('arena/scales', () => {
     assert.ok(Math.abs(xi.map((x) => applyScale(e, x)).reduce((a, b) => a + b) / 4 - 1000) < 1e-9);
   });
 });
+
+describe('arena/bootstrap frames', () => {
+  it("'mean' frame gives the pinned model an interval too, and keeps each round's differences", () => {
+    const c = ref.cases[0];
+    const pin = bootstrapScores(toBattles(c), c.m, { rounds: 30, seed: 4 });
+    const mean = bootstrapScores(toBattles(c), c.m, { rounds: 30, seed: 4, frame: 'mean' });
+    assert.ok(pin.upper[0] === 0 && pin.lower[0] === 0);
+    assert.ok(mean.upper[0] > mean.lower[0]);
+    for (let r = 0; r < 30; r++) {
+      const d = mean.samples[r][2] - mean.samples[r][1] - (pin.samples[r][2] - pin.samples[r][1]);
+      assert.ok(Math.abs(d) < 1e-12);
+      const avg = (v: number[]) => v.reduce((a, b) => a + b) / v.length;
+      assert.ok(Math.abs(avg(mean.samples[r]) - avg(mean.samples[0])) < 1e-12);
+    }
+  });
+});

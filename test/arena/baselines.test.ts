@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { iuBaselines, loadIuStudies } from '../../src/arena/baselines.js';
+import { clinicalOfflineJudge } from '../../src/arena/clinical.js';
+import { describeWithShared } from '../helpers.js';
+
+describeWithShared('arena/baselines on IU reports', ['data', 'iu-xray'], () => {
+  it('loads the R2Gen split with MeSH tags and indications, and builds the four baselines', () => {
+    const studies = loadIuStudies();
+    const count = (s: string) => studies.filter((x) => x.split === s).length;
+    assert.deepEqual([count('train'), count('val'), count('test')], [2069, 296, 590]);
+    const first = studies.find((s) => s.id === 'CXR2384_IM-0942')!;
+    assert.deepEqual(first.mesh, ['hernia, hiatal', 'spine']);
+    const pool = studies.filter((s) => s.split === 'train');
+    const test = studies.filter((s) => s.split === 'test').slice(0, 40);
+    const models = iuBaselines(pool, test, 1);
+    assert.deepEqual(models.map((m) => m.name), ['constant-normal', 'random-train', 'nn-indication', 'oracle-mesh-nn']);
+    for (const m of models) assert.equal(m.reports.size, 40);
+    assert.equal(new Set(models[0].reports.values()).size, 1);
+    const poolReports = new Set(pool.map((s) => s.report));
+    for (const m of models) for (const r of m.reports.values()) assert.ok(poolReports.has(r));
+    // The oracle retrieves, for a normal test study, a report of a normal training study.
+    const normal = test.find((s) => s.mesh.length === 1 && s.mesh[0] === 'normal')!;
+    const got = models[3].reports.get(normal.id)!;
+    assert.ok(pool.some((s) => s.report === got && s.mesh.join() === 'normal'));
+    // Seeded: same seed, same random reports.
+    assert.deepEqual([...iuBaselines(pool, test, 1)[1].reports], [...models[1].reports]);
+  });
+});
+
+describeWithShared('arena/clinical offline judge', ['data', 'chexpert-phrases'], () => {
+  it('prefers the candidate whose findings agree with the reference, decided at the labels level', async () => {
+    const judge = clinicalOfflineJudge();
+    const j = await judge.judge({ id: 'x', reference: 'Large right pleural effusion. Heart size is normal.', a: 'No pleural effusion. Heart size is normal.', b: 'Right pleural effusion. Normal heart size.' });
+    assert.equal(j.outcome, 0);
+    assert.equal((j.detail as { decidedBy: string }).decidedBy, 'labels');
+    const t = await judge.judge({ id: 'x', reference: 'The lungs are clear.', a: 'The lungs are clear.', b: 'The lungs are clear.' });
+    assert.equal(t.verdict, 'tie');
+  });
+});

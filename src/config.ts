@@ -157,6 +157,12 @@ export interface Config {
     sampler: 'active' | 'uniform';
     judge: 'offline' | 'llm';
     bootstrap: number;
+    /** ε: uniform share mixed into the active sampler's distribution (src/arena/sampler.ts). */
+    uniformMix: number;
+    /** Judge retries after a failure before a battle is recorded as skipped. */
+    maxRetries: number;
+    /** Battles judged concurrently (one sampling distribution per batch). */
+    concurrency: number;
   };
 }
 
@@ -202,7 +208,7 @@ export const DEFAULTS: Config = {
     lossAgg: 'token',
   },
   reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15 },
-  arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200 },
+  arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200, uniformMix: 0.3, maxRetries: 2, concurrency: 1 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   label: async () => (await import('./commands/label.js')).command,
   synthesize: async () => (await import('./commands/synthesize.js')).command,
   viewer: async () => (await import('./commands/viewer.js')).command,
+  export: async () => (await import('./commands/export.js')).command,
 };
 
 async function usage(): Promise<string> {

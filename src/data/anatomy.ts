@@ -93,8 +93,8 @@ export function sampleAnatomy(rng: Rng, opts: AnatomyOptions): Anatomy {
         index: i + 1,
         p0: [cx + dir * 14 * s, y0],
         p1: [cx + dir * reach * 0.7, y0 - 16 * s],
-        p2: [cx + dir * (reach + 14 * s), y0 + 10 * s],
-        p3: [cx + dir * reach * 0.82, y0 + (44 + 3 * i) * s],
+        p2: [cx + dir * (reach + 12 * s), y0 + 16 * s],
+        p3: [cx + dir * reach * 0.9, y0 + (66 + 3 * i) * s],
         width: (7 + i * 0.35) * s,
       });
     }

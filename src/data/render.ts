@@ -35,12 +35,16 @@ function smoothPath(pts: Pt[]): string {
 }
 
 function ribPath(r: Rib, from = 0, to = 1, shift: Pt = [0, 0]): string {
-  const pts: Pt[] = [];
-  for (let i = 0; i <= 12; i++) {
-    const p = bezier(r.p0, r.p1, r.p2, r.p3, from + ((to - from) * i) / 12);
-    pts.push([p[0] + shift[0], p[1] + shift[1]]);
-  }
-  return smoothPath(pts);
+  // Sample on a fixed grid of t so that a rib cut into pieces (fracture) draws the same curve
+  // as the whole rib away from the cut.
+  const ts = [from];
+  for (let i = 1; i < 24; i++) if (i / 24 > from && i / 24 < to) ts.push(i / 24);
+  ts.push(to);
+  const pts: Pt[] = ts.map((t) => {
+    const p = bezier(r.p0, r.p1, r.p2, r.p3, t);
+    return [p[0] + shift[0], p[1] + shift[1]];
+  });
+  return polyPath(pts, false);
 }
 
 /** Small deterministic generator for drawing jitter and noise (xorshift32). */
@@ -205,6 +209,7 @@ export function studySvg(t: StudyTruth): string {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${W}" viewBox="0 0 ${W} ${W}">`);
   parts.push(
     `<defs><clipPath id="lung-right"><path d="${polyPath(a.lungs.right)}"/></clipPath><clipPath id="lung-left"><path d="${polyPath(a.lungs.left)}"/></clipPath>` +
+      `<clipPath id="abdomen"><rect x="0" y="${f1(a.diaphragmY.right)}" width="${W}" height="${W}"/></clipPath>` +
       `<clipPath id="lungs"><path d="${polyPath(a.lungs.right)}"/><path d="${polyPath(a.lungs.left)}"/></clipPath>` +
       `<radialGradient id="soft"><stop offset="0" stop-color="white" stop-opacity="0.75"/><stop offset="0.6" stop-color="white" stop-opacity="0.5"/><stop offset="1" stop-color="white" stop-opacity="0"/></radialGradient>` +
       `<radialGradient id="hilum"><stop offset="0" stop-color="white" stop-opacity="0.35"/><stop offset="1" stop-color="white" stop-opacity="0"/></radialGradient>` +
@@ -213,7 +218,7 @@ export function studySvg(t: StudyTruth): string {
   parts.push(`<rect width="${W}" height="${W}" fill="black"/>`);
   parts.push(`<path d="${smoothPath(torso)}Z" fill="${grey(e.tissue)}"/>`);
   // Liver and abdomen below the domes are denser than the chest wall.
-  parts.push(`<rect x="${f1(cx - hw - 30 * s)}" y="${f1(a.diaphragmY.right)}" width="${f1(2 * hw + 60 * s)}" height="${f1(W)}" fill="white" fill-opacity="0.12"/>`);
+  parts.push(`<path d="${smoothPath(torso)}Z" fill="white" fill-opacity="0.12" clip-path="url(#abdomen)"/>`);
   if (a.view === 'AP') {
     for (const dir of [-1, 1]) {
       const x = cx + dir * (hw + 6 * s);
@@ -261,7 +266,7 @@ export function studySvg(t: StudyTruth): string {
     } else ribs += ribPath(r);
   }
   const ribWidth = a.ribs.reduce((t, r) => t + r.width, 0) / a.ribs.length;
-  parts.push(`<path d="${ribs}" fill="none" stroke="white" stroke-opacity="0.26" stroke-linecap="round" stroke-width="${f1(ribWidth)}"/>`);
+  parts.push(`<path d="${ribs}" fill="none" stroke="white" stroke-opacity="0.26" stroke-linecap="butt" stroke-width="${f1(ribWidth)}"/>`);
   let clav = '';
   for (const c of a.clavicles) clav += `<path d="M${f1(c.p0[0])} ${f1(c.p0[1])}Q${f1(c.p1[0])} ${f1(c.p1[1])} ${f1(c.p2[0])} ${f1(c.p2[1])}"/>`;
   parts.push(`<g fill="none" stroke="${grey(e.bone)}" stroke-opacity="0.55" stroke-width="${f1(12 * s)}" stroke-linecap="round">${clav}</g>`);

@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   arena: async () => (await import('./commands/arena.js')).command,
   cohort: async () => (await import('./commands/cohort.js')).command,
   reward: async () => (await import('./commands/reward.js')).command,
+  train: async () => (await import('./commands/train.js')).command,
+  predict: async () => (await import('./commands/predict.js')).command,
   evaluate: async () => (await import('./commands/evaluate.js')).command,
   label: async () => (await import('./commands/label.js')).command,
   synthesize: async () => (await import('./commands/synthesize.js')).command,

@@ -43,6 +43,8 @@ export interface Config {
     /** Side of the square image fed to the encoder. */
     imageSize: number;
     patchSize: number;
+    /** The projector merges k×k neighbouring patches into one prefix token (2: Qwen2.5-VL's 2×2 merger). */
+    mergePatches: number;
     dModel: number;
     /** Decoder blocks. */
     nLayers: number;
@@ -172,7 +174,7 @@ export const DEFAULTS: Config = {
   paths: { data: 'data', figures: 'figures', shared: '../shared' },
   cohort: { n: 4000, frame: 512, normalFraction: 0.3 },
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2 },
-  model: { imageSize: 64, patchSize: 8, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 192, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
+  model: { imageSize: 64, patchSize: 8, mergePatches: 2, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 192, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
   sft: { epochs: 2, batchSize: 16, lr: 1e-3, warmupSteps: 50, minLrFrac: 0.1, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 0, valItems: 200, evalSamples: 3, saveEvery: 0, maxItems: 0 },
   coldstart: { epochs: 2, batchSize: 16, lr: 3e-4, warmupSteps: 20, samples: 1000 },
   synthesis: {
@@ -219,8 +221,8 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     profile: 'smoke',
     cohort: { n: 120 },
     benchmark: { testStudies: 24, valStudies: 12, vqaPerStudy: 1 },
-    model: { imageSize: 32, patchSize: 8, dModel: 32, nLayers: 1, encoderLayers: 1, nHeads: 2, dFf: 64, maxLen: 128, vocabSize: 900 },
-    sft: { epochs: 1, batchSize: 8, warmupSteps: 2, valItems: 16, evalSamples: 2 },
+    model: { imageSize: 32, patchSize: 8, mergePatches: 1, dModel: 32, nLayers: 1, encoderLayers: 1, nHeads: 2, dFf: 64, maxLen: 128, vocabSize: 1000 },
+    sft: { epochs: 1, batchSize: 16, lr: 3e-3, warmupSteps: 3, valItems: 16, evalSamples: 2 },
     coldstart: { epochs: 1, batchSize: 8, warmupSteps: 2, samples: 60 },
     grpo: { steps: 2, batchPrompts: 2, groupSize: 4, maxNewTokens: 32 },
     arena: { battles: 200, bootstrap: 20 },

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
 import { Tokenizer, type TokenizerJson } from '../text/tokenizer.js';
 import { atomicWrite, writeJson } from '../util/fsx.js';
-import { paramShapes, type ModelSpec } from './spec.js';
+import { normalizeSpec, paramShapes, type ModelSpec } from './spec.js';
 import { VisionLanguageModel } from './vlm.js';
 
 const MAGIC = 'DMXCKPT1';
@@ -114,7 +114,7 @@ export function specDiff(a: ModelSpec, b: ModelSpec): string[] {
 
 /** Copy a checkpoint's weights into a model; a different architecture is a clear error. */
 export function loadWeightsInto(model: VisionLanguageModel, ck: Checkpoint): void {
-  const diff = specDiff(ck.header.spec, model.spec);
+  const diff = specDiff(normalizeSpec(ck.header.spec), model.spec);
   if (diff.length) throw new Error(`checkpoint ${ck.dir} holds a different architecture than the model (checkpoint vs model: ${diff.join('; ')})`);
   for (const p of paramShapes(model.spec)) {
     const arr = ck.values.get(`param/${p.name}`);

@@ -44,7 +44,7 @@
  * its own `hyper` (same shape as config.sft).
  */
 export { VisionLanguageModel, type LayerCache } from './vlm.js';
-export { specFromConfig, countParams, forwardMacs, numPatches, type ModelSpec } from './spec.js';
+export { specFromConfig, countParams, forwardMacs, numPatches, numPrefix, type ModelSpec } from './spec.js';
 export { generate, pick, type GenerateOptions, type GenerationInput, type Generation } from './generate.js';
 export { responseLogProbs, targetLogProbs, type ResponseLogProbs } from './logprobs.js';
 export { promptIds, answerIds, leftPad } from './sequence.js';

@@ -7,6 +7,8 @@ export interface ModelSpec {
   /** Side of the square greyscale image fed to the encoder. */
   imageSize: number;
   patchSize: number;
+  /** The projector merges mergePatches × mergePatches neighbouring patches into one prefix token (as Qwen2.5-VL's patch merger does with 2×2). */
+  mergePatches?: number;
   dModel: number;
   /** Decoder blocks. */
   nLayers: number;
@@ -23,6 +25,7 @@ export function specFromConfig(model: Config['model'], vocabSize: number): Model
     vocabSize,
     imageSize: model.imageSize,
     patchSize: model.patchSize,
+    mergePatches: model.mergePatches,
     dModel: model.dModel,
     nLayers: model.nLayers,
     encoderLayers: model.encoderLayers,
@@ -40,13 +43,20 @@ export function validateSpec(s: ModelSpec): void {
   };
   for (const [k, v] of Object.entries(s)) if (!Number.isInteger(v) || v < 0) bad(`${k} must be a non-negative integer, got ${v}`);
   if (s.imageSize % s.patchSize !== 0) bad(`imageSize ${s.imageSize} is not a multiple of patchSize ${s.patchSize}`);
+  const m = s.mergePatches ?? 1;
+  if (m < 1 || (s.imageSize / s.patchSize) % m !== 0) bad(`the patch grid ${s.imageSize / s.patchSize} is not a multiple of mergePatches ${m}`);
   if (s.dModel % s.nHeads !== 0) bad(`dModel ${s.dModel} is not a multiple of nHeads ${s.nHeads}`);
   if (s.nLayers < 1 || s.dModel < 1 || s.maxLen < 2 || s.vocabSize < 2) bad('nLayers, dModel, maxLen and vocabSize must be positive');
 }
 
-/** Image patches = length of the visual prefix. */
+/** Image patches the encoder sees. */
 export function numPatches(s: ModelSpec): number {
   return (s.imageSize / s.patchSize) ** 2;
+}
+
+/** Tokens of the visual prefix the decoder sees (patches after merging). */
+export function numPrefix(s: ModelSpec): number {
+  return (s.imageSize / s.patchSize / (s.mergePatches ?? 1)) ** 2;
 }
 
 export type Init = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
@@ -78,6 +88,11 @@ function block(prefix: string, s: ModelSpec, residualStd: number): ParamShape[] 
   ];
 }
 
+/** A spec with every optional field filled in (mergePatches defaults to 1: no merging). */
+export function normalizeSpec(s: ModelSpec): Required<ModelSpec> {
+  return { ...s, mergePatches: s.mergePatches ?? 1 };
+}
+
 /** Every parameter, in the fixed order checkpoints store them. */
 export function paramShapes(s: ModelSpec): ParamShape[] {
   const d = s.dModel;
@@ -94,7 +109,7 @@ export function paramShapes(s: ModelSpec): ParamShape[] {
   out.push(
     { name: 'enc.ln.g', shape: [d], init: { kind: 'ones' }, decay: false },
     { name: 'enc.ln.b', shape: [d], init: { kind: 'zeros' }, decay: false },
-    { name: 'proj.w', shape: [d, d], init: n(0.02), decay: true },
+    { name: 'proj.w', shape: [(s.mergePatches ?? 1) ** 2 * d, d], init: n(0.02), decay: true },
     { name: 'proj.b', shape: [d], init: { kind: 'zeros' }, decay: false },
     { name: 'dec.tok', shape: [s.vocabSize, d], init: n(0.02), decay: true },
     { name: 'dec.pos', shape: [s.maxLen, d], init: n(0.02), decay: false },
@@ -116,7 +131,7 @@ export function countParams(s: ModelSpec): number {
 export function forwardMacs(s: ModelSpec, batch: number, textLen: number): number {
   const d = s.dModel;
   const P = numPatches(s);
-  const L = P + textLen;
+  const L = numPrefix(s) + textLen;
   const blockMacs = (n: number, keys: number) => n * (4 * d * d + 2 * d * s.dFf) + 2 * n * keys * d;
   const enc = P * s.patchSize ** 2 * d + s.encoderLayers * blockMacs(P, P) + P * d * d;
   const dec = s.nLayers * blockMacs(L, L) + textLen * d * s.vocabSize;

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
 import { bmm, embed, gelu, layerNorm, linear } from './layers.js';
-import { numPatches, paramShapes, validateSpec, type ModelSpec } from './spec.js';
+import { normalizeSpec, numPatches, numPrefix, paramShapes, validateSpec, type ModelSpec } from './spec.js';
 
 /** Keys and values of one attention layer for the positions seen so far: [B, H, T, dh]. */
 export type LayerCache = {
@@ -25,7 +25,7 @@ export type LayerCache = {
 const NEG = -1e9;
 
 export class VisionLanguageModel {
-  readonly spec: ModelSpec;
+  readonly spec: Required<ModelSpec>;
   readonly params = new Map<string, tf.Variable>();
   /** Names of the parameters AdamW decays. */
   readonly decayed = new Set<string>();
@@ -33,7 +33,7 @@ export class VisionLanguageModel {
 
   constructor(spec: ModelSpec, seed = 1) {
     validateSpec(spec);
-    this.spec = { ...spec };
+    this.spec = normalizeSpec(spec);
     const rng = Rng.derive(seed, 'model-init');
     for (const p of paramShapes(spec)) {
       const size = p.shape.reduce((a, b) => a * b, 1);
@@ -49,8 +49,9 @@ export class VisionLanguageModel {
     return [...this.params.values()];
   }
 
-  get numPatches(): number {
-    return numPatches(this.spec);
+  /** Tokens of the visual prefix the decoder sees. */
+  get numPrefix(): number {
+    return numPrefix(this.spec);
   }
 
   p<R extends tf.Rank>(name: string): tf.Tensor<R> {
@@ -72,7 +73,7 @@ export class VisionLanguageModel {
    * key j when j is in the prefix or j ≤ i. Built once for the longest length and sliced.
    */
   prefixCausalMask(textLen: number): tf.Tensor2D {
-    const P = this.numPatches;
+    const P = this.numPrefix;
     if (!this.causal) {
       const L = P + this.spec.maxLen;
       const m = new Float32Array(L * L);
@@ -89,23 +90,26 @@ export class VisionLanguageModel {
       [0, 0],
       [0, 0],
       [0, 0],
-      [this.numPatches, 0],
+      [this.numPrefix, 0],
     ]);
   }
 
-  /** Visual prefix [B, P, d] from greyscale pixels [B, S, S] in [0, 1]. */
+  /** Visual prefix [B, numPrefix, d] from greyscale pixels [B, S, S] in [0, 1]. */
   encodeImages(pixels: tf.Tensor3D): tf.Tensor3D {
-    const { imageSize: S, patchSize: p, dModel: d } = this.spec;
+    const { imageSize: S, patchSize: p, dModel: d, mergePatches: m } = this.spec;
     const B = pixels.shape[0];
     const g = S / p;
-    const P = g * g;
+    const P = numPatches(this.spec);
     const patches = tf.reshape(tf.transpose(tf.reshape(pixels, [B, g, p, g, p]), [0, 1, 3, 2, 4]), [B * P, p * p]) as tf.Tensor2D;
     const centred = tf.sub(patches, 0.5) as tf.Tensor2D;
     let h = tf.add(tf.reshape(linear(centred, this.p('enc.patch.w'), this.p('enc.patch.b')), [B, P, d]), this.p('enc.pos'));
     let h2 = tf.reshape(h, [B * P, d]) as tf.Tensor2D;
     for (let i = 0; i < this.spec.encoderLayers; i++) h2 = this.block(`enc.block${i}`, h2, B, P, null, null).out;
     h2 = layerNorm(h2, this.p('enc.ln.g'), this.p('enc.ln.b'));
-    h = tf.reshape(linear(h2, this.p('proj.w'), this.p('proj.b')), [B, P, d]);
+    // Patch merger: concatenate each m×m block of neighbouring patch features, then project.
+    const gm = g / m;
+    const merged = m === 1 ? h2 : (tf.reshape(tf.transpose(tf.reshape(h2, [B, gm, m, gm, m, d]), [0, 1, 3, 2, 4, 5]), [B * gm * gm, m * m * d]) as tf.Tensor2D);
+    h = tf.reshape(linear(merged, this.p('proj.w'), this.p('proj.b')), [B, gm * gm, d]);
     return h as tf.Tensor3D;
   }
 
@@ -151,7 +155,7 @@ export class VisionLanguageModel {
    */
   forward(pixels: tf.Tensor3D, tokens: tf.Tensor2D, left?: { posIds: tf.Tensor2D; keyMask: tf.Tensor4D }): tf.Tensor2D {
     const [B, T] = tokens.shape;
-    const P = this.numPatches;
+    const P = this.numPrefix;
     const x = tf.concat([this.encodeImages(pixels), this.embedText(tokens, left?.posIds)], 1) as tf.Tensor3D;
     const mask = left ? tf.add(this.prefixCausalMask(T), this.prefixKeyMask(left.keyMask)) : this.prefixCausalMask(T);
     const { hidden } = this.decode(x, mask, null);

@@ -9,11 +9,11 @@ import { promptIds } from '../../src/model/sequence.js';
 import { Rng } from '../../src/util/rng.js';
 
 const tok = trainTokenizer(['Is there a pleural effusion? yes no', 'Describe the findings.'], { vocabSize: 800, coordBins: 16 });
-const spec = { vocabSize: tok.vocabSize, imageSize: 16, patchSize: 8, dModel: 32, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 64, maxLen: 48 };
+const spec = { vocabSize: tok.vocabSize, imageSize: 32, patchSize: 8, mergePatches: 2, dModel: 32, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 64, maxLen: 48 };
 
 function image(seed: number): Float32Array {
   const r = new Rng(seed);
-  return Float32Array.from({ length: 256 }, () => r.next());
+  return Float32Array.from({ length: 1024 }, () => r.next());
 }
 
 describe('generation with a KV cache', () => {
@@ -53,7 +53,7 @@ describe('generation with a KV cache', () => {
     const gens = generate(model, tok, inputs(), { maxNewTokens: 10, temperature: 1, samplesPerPrompt: 2, rng: 5 });
     const ins = inputs();
     const prompts = gens.map((g) => ins[g.promptIndex].prompt);
-    const pix = tf.tensor3d(Float32Array.from(gens.flatMap((g) => Array.from(ins[g.promptIndex].pixels))), [gens.length, 16, 16]);
+    const pix = tf.tensor3d(Float32Array.from(gens.flatMap((g) => Array.from(ins[g.promptIndex].pixels))), [gens.length, 32, 32]);
     const { logProbs, mask } = responseLogProbs(model, pix, prompts, gens.map((g) => g.tokens), 1);
     const lp = logProbs.arraySync();
     const m = mask.arraySync();

@@ -1,0 +1,59 @@
+/** `deepmedix predict`: greedy predictions of a checkpoint on a benchmark -> `{"id","text"}` JSONL. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { initBackend } from '../backend.js';
+import { resolveConfig } from '../config.js';
+import type { InstructionRecord } from '../data/types.js';
+import { loadModel } from '../model/checkpoint.js';
+import { predictRecords } from '../train/predict.js';
+import { stage1Data } from '../train/stage1data.js';
+import { readJsonl, writeJsonl } from '../util/fsx.js';
+import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import { COMMON_FLAGS, type Command } from './types.js';
+
+export const command: Command = {
+  name: 'predict',
+  summary: 'greedy predictions of a checkpoint on a benchmark ({"id","text"} JSONL)',
+  usage: `Usage: deepmedix predict --checkpoint DIR --benchmark BENCH --out PRED.jsonl [--images DIR] [--limit N] [--batch N] [--max-new-tokens N]
+
+BENCH is a JSONL file of instruction records (image paths absolute or relative to --images, default
+the file's directory), or 'test' / 'val': the held-out split of the cohort the checkpoint's config
+names (data/cohort-<profile>, split by patient as in training).
+  --limit N            first N records only
+  --batch N            prompts decoded together (default 16)
+  --max-new-tokens N   cap on generated tokens (default: the model's context)
+
+${COMMON_FLAGS}`,
+  async run(argv) {
+    const args = parseArgs(argv, ['quiet']);
+    const ckDir = requireFlag(args, 'checkpoint');
+    const bench = requireFlag(args, 'benchmark');
+    const out = requireFlag(args, 'out');
+    await initBackend();
+    const { model, tokenizer, checkpoint } = loadModel(ckDir);
+    let records: InstructionRecord[];
+    let imageRoot: string;
+    if (existsSync(bench) && statSync(bench).isFile()) {
+      records = readJsonl<InstructionRecord>(bench);
+      imageRoot = stringFlag(args, 'images') ?? dirname(bench);
+    } else if (bench === 'test' || bench === 'val') {
+      const config = checkpoint.header.config ?? resolveConfig(stringFlag(args, 'profile', 'default'));
+      const data = await stage1Data(config, stringFlag(args, 'cohort'));
+      records = data[bench];
+      imageRoot = data.cohortDir;
+    } else throw new UsageError(`--benchmark '${bench}' is neither a JSONL file nor 'test' / 'val'`);
+    const limit = numberFlag(args, 'limit');
+    if (limit !== undefined) records = records.slice(0, limit);
+    if (!records.length) throw new Error(`benchmark ${bench}: no records`);
+    const preds = await predictRecords(model, tokenizer, records, {
+      imageRoot,
+      batchSize: numberFlag(args, 'batch', 16),
+      maxNewTokens: numberFlag(args, 'max-new-tokens'),
+      quiet: Boolean(args.flags.quiet),
+    });
+    writeJsonl(out, preds);
+    console.log(`wrote ${preds.length} predictions to ${out}`);
+    model.dispose();
+    return 0;
+  },
+};

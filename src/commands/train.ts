@@ -1,0 +1,43 @@
+/** `deepmedix train --stage sft`: stage-1 instruction fine-tuning on a cohort -> a checkpoint. */
+import { join } from 'node:path';
+import { initBackend } from '../backend.js';
+import { resolveConfig } from '../config.js';
+import { countParams } from '../model/spec.js';
+import { trainSft } from '../train/sft.js';
+import { defaultCohortDir, stage1Data } from '../train/stage1data.js';
+import { parseArgs, stringFlag, UsageError } from '../util/args.js';
+import { COMMON_FLAGS, type Command } from './types.js';
+
+export const command: Command = {
+  name: 'train',
+  summary: 'train a stage: --stage sft (stage-1 instruction fine-tuning -> DeepMedix-mini)',
+  usage: `Usage: deepmedix train --stage sft [--profile P] [--out DIR] [--cohort DIR] [--resume] [--quiet] [overrides]
+
+Stage 1 (the paper's instruction SFT): splits the cohort by patient (config.benchmark sizes), builds
+report / VQA / grounding instruction records, learns the tokenizer on the training records and
+trains the vision-language model with the answer-only loss. DIR receives checkpoint.bin (weights,
+optimizer state, tokenizer, config, RNG state), run.jsonl, config.json, tokenizer.json.
+  --stage sft     the stage to train (stage 2 and 3 have their own commands)
+  --cohort DIR    cohort directory (default data/cohort-<profile>; rendered if absent)
+  --resume        continue the checkpoint in DIR
+  Hyper-parameters: --sft.epochs, --sft.batchSize, --sft.lr, ... ; architecture: --model.dModel, ...
+
+${COMMON_FLAGS}`,
+  async run(argv) {
+    const args = parseArgs(argv, ['resume', 'quiet']);
+    const stage = stringFlag(args, 'stage');
+    if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' (got ${stage === undefined ? 'nothing' : `'${stage}'`})`);
+    const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
+    const out = stringFlag(args, 'out') ?? join(config.paths.data, 'runs', config.profile, 'stage1');
+    const quiet = Boolean(args.flags.quiet);
+    const backend = await initBackend();
+    const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet });
+    console.log(`stage 1 SFT on ${backend.name}: ${data.train.length} training and ${data.val.length} validation records from ${data.cohortDir}`);
+    const r = await trainSft({ config, out, train: data.train, val: data.val, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet });
+    console.log(`model: ${countParams(r.model.spec).toLocaleString('en-US')} parameters, vocabulary ${r.tokenizer.vocabSize}`);
+    console.log(`${r.steps}/${r.totalSteps} steps, last training loss ${r.lastLoss.toFixed(4)}${r.lastEval ? `, validation loss ${r.lastEval.valLoss.toFixed(4)}` : ''}`);
+    console.log(`checkpoint: ${join(out, 'checkpoint.bin')}; run log: ${r.logPath}`);
+    r.model.dispose();
+    return 0;
+  },
+};

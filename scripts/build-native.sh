@@ -31,7 +31,7 @@ done
 
 mkdir -p "$out_dir"
 tmp="$out_dir/deepmedix_blas.node.tmp.$$"
-if ! "$cc" -O3 -fPIC -shared -std=c11 -D_GNU_SOURCE -DNODE_GYP_MODULE_NAME=deepmedix_blas \
+if ! "$cc" -O3 -fno-math-errno -fno-trapping-math -fPIC -shared -std=c11 -D_GNU_SOURCE -DNODE_GYP_MODULE_NAME=deepmedix_blas \
       -I"$inc" -I"$blas_inc" native/blas_addon.c -o "$tmp" -lopenblas -lpthread -lm 2> "$out_dir/build.log"; then
   cat "$out_dir/build.log" >&2; rm -f "$tmp"
   skip "compile/link failed (is libopenblas-dev installed?); log above"

@@ -3,15 +3,17 @@
  * imports this module, whose `onBackendReady` hook calls `installFastKernels`) and listed in
  * `choice.kernels`, which the start-up line prints.
  *
- * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), and — when
- * the OpenBLAS addon loads — BatchMatMul and _FusedMatMul on sgemm, Transpose and Sum on the
- * addon's C loops, each falling back to the stock kernel for anything it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
+ * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather) and GatherV2
+ * (row copies) in TypeScript, and — when the OpenBLAS addon loads — BatchMatMul and _FusedMatMul
+ * on sgemm, Transpose, Sum and Tanh on the addon's C loops; each falls back to the stock kernel
+ * for anything it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
  * Other backends are left as they are.
  */
 import * as tf from '@tensorflow/tfjs';
 import { onBackendReady, type BackendChoice } from '../backend.js';
 import { loadBlas } from './native.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
+import { gatherKernel, tanhKernel } from './elementwise_native.js';
 import { sumKernel, transposeKernel } from './layout_native.js';
 import { unsortedSegmentSumWasm } from './segment_sum.js';
 import { isWasmBackendLike } from './wasm_heap.js';
@@ -53,15 +55,20 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
     replaceKernel(unsortedSegmentSumWasm);
     notes.push('UnsortedSegmentSum (js)');
   }
-  const blas = loadBlas();
   const stock = (name: string) => stockKernels.get(`wasm/${name}`) ?? tf.getKernel(name, 'wasm');
-  const wanted = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Sum'];
+  if (stock('GatherV2')) {
+    replaceKernel(gatherKernel(stock('GatherV2')!));
+    notes.push('GatherV2 (js)');
+  }
+  const blas = loadBlas();
+  const wanted = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Sum', 'Tanh'];
   if (blas.addon && wanted.every((k) => stock(k))) {
     const addon = blas.addon;
     replaceKernel(batchMatMulKernel(addon, stock('BatchMatMul')!));
     replaceKernel(fusedMatMulKernel(addon, stock('_FusedMatMul')!));
     replaceKernel(transposeKernel(addon, stock('Transpose')!));
     replaceKernel(sumKernel(addon, stock('Sum')!));
+    replaceKernel(tanhKernel(addon, stock('Tanh')!));
     notes.push(`${wanted.join('+')} (${blas.reason})`);
   } else {
     notes.push(`stock matMul (no OpenBLAS addon: ${blas.reason})`);

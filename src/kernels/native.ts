@@ -34,6 +34,8 @@ export interface BlasAddon {
   transpose(heap: ArrayBuffer, inOff: number, outOff: number, shape: number[], perm: number[]): void;
   /** float32 sum over the dims with reduced[d] = 1 (rank ≤ 8). */
   sum(heap: ArrayBuffer, inOff: number, outOff: number, shape: number[], reduced: number[]): void;
+  /** float32 tanh of n elements (out may equal in). */
+  tanh(heap: ArrayBuffer, inOff: number, outOff: number, n: number): void;
   setThreads(n: number): void;
   info(): { config: string; corename: string; threads: number };
 }

@@ -16,6 +16,7 @@ export interface WasmBackendLike {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): WasmTensorData | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  disposeData?(dataId: object, force?: boolean): boolean;
 }
 
 export function isWasmBackendLike(b: unknown): b is WasmBackendLike {

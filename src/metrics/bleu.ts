@@ -25,20 +25,6 @@ export interface BleuCounts {
   correct: number[];
 }
 
-/** n-gram counts for n = 1..maxN, keyed by the n-gram's words joined with a space. */
-export function ngramCounts(words: readonly string[], maxN = MAX_N): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let i = 0; i < words.length; i++) {
-    let key = '';
-    for (let k = 1; k <= maxN && i + k <= words.length; k++) {
-      // a 0x01 separator cannot occur inside a whitespace token of normal text, keeping keys unambiguous
-      key = k === 1 ? words[i] : key + '\u0001' + words[i + k - 1];
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
 /** Python's str.isspace() characters (JavaScript's \s differs: it has U+FEFF and lacks U+001C..U+001F, U+0085). */
 const PY_WHITESPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 
@@ -50,9 +36,57 @@ export function whitespaceTokens(text: string): string[] {
   return t;
 }
 
-function ngramOrder(key: string): number {
-  let n = 1;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) === 1) n++;
+/**
+ * n-gram keys of one report pair: words get ids local to the pair (0..V-1), and the n-gram starting
+ * at i gets the key Σ id·V^j — exact while V^maxN < 2^53 (V < 9,741 for 4-grams; beyond that the
+ * keys are strings).
+ */
+function pairKeys(texts: readonly string[][], maxN: number): (number[] | string[])[][] {
+  const local = new Map<string, number>();
+  const ids = texts.map((ws) => ws.map((w) => {
+    let id = local.get(w);
+    if (id === undefined) local.set(w, (id = local.size));
+    return id;
+  }));
+  const V = Math.max(1, local.size);
+  const numeric = V ** maxN < Number.MAX_SAFE_INTEGER;
+  return ids.map((seq, t) => {
+    const out: (number[] | string[])[] = [];
+    if (numeric) {
+      let prev = seq;
+      out.push(prev);
+      for (let k = 1; k < maxN; k++) {
+        const cur: number[] = [];
+        for (let i = 0; i + k < seq.length; i++) cur.push(prev[i] * V + seq[i + k]);
+        out.push(cur);
+        prev = cur;
+      }
+    } else {
+      const ws = texts[t];
+      for (let k = 0; k < maxN; k++) {
+        const cur: string[] = [];
+        for (let i = 0; i + k < ws.length; i++) cur.push(ws.slice(i, i + k + 1).join('\u0001'));
+        out.push(cur);
+      }
+    }
+    return out;
+  });
+}
+
+function countKeys<K>(keys: readonly K[]): Map<K, number> {
+  const m = new Map<K, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return m;
+}
+
+/** Size of the multiset intersection of two sorted key arrays. */
+function sortedOverlap(a: Float64Array, b: Float64Array): number {
+  let i = 0, j = 0, n = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) (n++, i++, j++);
+    else if (a[i] < b[j]) i++;
+    else j++;
+  }
   return n;
 }
 
@@ -60,24 +94,34 @@ function ngramOrder(key: string): number {
 export function bleuCounts(hyp: string, refs: readonly string[], maxN = MAX_N): BleuCounts {
   if (refs.length === 0) throw new Error('BLEU: a hypothesis needs at least one reference');
   const words = whitespaceTokens(hyp);
-  const maxRef = new Map<string, number>();
+  const refWords = refs.map(whitespaceTokens);
+  const guess: number[] = [];
+  const correct: number[] = new Array(maxN).fill(0);
+  for (let k = 1; k <= maxN; k++) guess.push(Math.max(0, words.length - k + 1));
+  const [hypKeys, ...refKeys] = pairKeys([words, ...refWords], maxN);
   let refLen = -1;
   let bestDiff = Infinity;
-  for (const r of refs) {
-    const rw = whitespaceTokens(r);
+  for (const rw of refWords) {
     const d = Math.abs(rw.length - words.length);
     if (d < bestDiff || (d === bestDiff && rw.length < refLen)) {
       bestDiff = d;
       refLen = rw.length;
     }
-    for (const [g, c] of ngramCounts(rw, maxN)) if (c > (maxRef.get(g) ?? 0)) maxRef.set(g, c);
   }
-  const guess: number[] = [];
-  const correct: number[] = new Array(maxN).fill(0);
-  for (let k = 1; k <= maxN; k++) guess.push(Math.max(0, words.length - k + 1));
-  for (const [g, c] of ngramCounts(words, maxN)) {
-    const m = maxRef.get(g);
-    if (m) correct[ngramOrder(g) - 1] += Math.min(m, c);
+  if (refs.length === 1 && typeof hypKeys[0][0] !== 'string') {
+    // one reference: the clipped count is the multiset intersection (a sorted merge, no maps)
+    for (let k = 0; k < maxN; k++) {
+      correct[k] = sortedOverlap(new Float64Array(hypKeys[k] as number[]).sort(), new Float64Array(refKeys[0][k] as number[]).sort());
+    }
+    return { testLen: words.length, refLen, guess, correct };
+  }
+  for (let k = 0; k < maxN; k++) {
+    const maxRef = new Map<number | string, number>();
+    for (const keys of refKeys) for (const [g, c] of countKeys<number | string>(keys[k])) if (c > (maxRef.get(g) ?? 0)) maxRef.set(g, c);
+    for (const [g, c] of countKeys<number | string>(hypKeys[k])) {
+      const m = maxRef.get(g);
+      if (m) correct[k] += Math.min(m, c);
+    }
   }
   return { testLen: words.length, refLen, guess, correct };
 }

@@ -1,8 +1,9 @@
 /**
  * The stage 3 (GRPO) set in the format EasyR1 reads: JSONL rows {"prompt", "answer", "images"}
  * (plus "id" to bring results back), `<image>` in the prompt where each image goes, image paths
- * relative to `data.image_dir`; a format-prompt template (Jinja, rendering `content`) for the
- * reasoning instruction; and a config YAML overriding EasyR1's example config for this task.
+ * relative to `data.image_dir`; and a config YAML overriding EasyR1's example config for this task
+ * (a `format_prompt` Jinja file may be named in it; the exporter bakes the instruction into the
+ * prompts instead).
  */
 import { join } from 'node:path';
 import type { Config } from '../config.js';
@@ -28,12 +29,6 @@ export function writeEasyR1Dataset(records: InstructionRecord[], path: string, i
   const lines = records.map((r) => JSON.stringify(toEasyR1Row(r, imagePath)));
   atomicWrite(path, lines.length ? lines.join('\n') + '\n' : '');
   return lines.length;
-}
-
-/** EasyR1 format prompt: the task prompt followed by the reasoning/format instruction. */
-export function easyR1FormatPrompt(instruction: string): string {
-  if (instruction.includes('{{') || instruction.includes('{%')) throw new Error('format instruction must not contain Jinja delimiters');
-  return `{{ content | trim }}\n${instruction.trim()}\n`;
 }
 
 export interface EasyR1ConfigOptions {

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
 import { fillTemplate, loadTemplates, DEFAULT_TEMPLATES_PATH } from '../reasoning/templates.js';
 import { atomicWrite, readJsonl, writeJson } from '../util/fsx.js';
-import { easyR1ConfigYaml, easyR1FormatPrompt, writeEasyR1Dataset, writeEasyR1Files } from './easyr1.js';
+import { easyR1ConfigYaml, writeEasyR1Dataset, writeEasyR1Files } from './easyr1.js';
 import { llamaFactoryTrainYaml, writeLlamaFactoryDataset } from './llamafactory.js';
 import { easyR1RewardModule, rewardSpecJson } from './reward-py.js';
 
@@ -50,6 +50,15 @@ export function formatInstructionFor(config: Config): string {
   return fillTemplate(t.formatInstruction, { frame: config.reward.bound }, `${t.source}: formatInstruction`);
 }
 
+/**
+ * RL prompts need the reasoning format instruction (the policy is rewarded for following it). A
+ * prompt that already asks for <think> keeps its own; the others get `instruction` appended. (It is
+ * baked into each row rather than set as EasyR1's global format_prompt, so mixed sets stay right.)
+ */
+export function withInstruction(records: InstructionRecord[], instruction: string): InstructionRecord[] {
+  return records.map((r) => (r.prompt.includes('<think>') ? r : { ...r, prompt: `${r.prompt.trimEnd()}\n${instruction.trim()}` }));
+}
+
 export function exportPaperScale(config: Config, inp: PaperScaleInputs): PaperScaleManifest {
   const root = resolve(inp.imageRoot);
   const imagePath = inp.absoluteImages ? (p: string) => (isAbsolute(p) ? p : join(root, p)) : undefined;
@@ -69,7 +78,7 @@ export function exportPaperScale(config: Config, inp: PaperScaleInputs): PaperSc
   }
   if (inp.coldstart) {
     // cold-start prompts carry the format instruction already (the synthesis stage adds it)
-    const w = writeLlamaFactoryDataset(load(inp.coldstart, 'stage 2'), lf, 'deepmedix_coldstart', { imagePath, promptSuffix: instruction });
+    const w = writeLlamaFactoryDataset(load(inp.coldstart, 'stage 2'), lf, 'deepmedix_coldstart', { imagePath });
     written.push(w.data, w.info);
     counts.coldstart = w.count;
     const y = join(lf, 'stage2_coldstart_sft.yaml');
@@ -78,22 +87,21 @@ export function exportPaperScale(config: Config, inp: PaperScaleInputs): PaperSc
   }
   if (inp.rl) {
     const er = join(inp.outDir, 'easyr1');
-    counts.rl = writeEasyR1Dataset(load(inp.rl, 'stage 3'), join(er, 'deepmedix_rl_train.jsonl'), imagePath);
+    counts.rl = writeEasyR1Dataset(withInstruction(load(inp.rl, 'stage 3'), instruction), join(er, 'deepmedix_rl_train.jsonl'), imagePath);
     written.push(join(er, 'deepmedix_rl_train.jsonl'));
     if (inp.rlVal) {
-      counts.rlVal = writeEasyR1Dataset(load(inp.rlVal, 'stage 3 validation'), join(er, 'deepmedix_rl_val.jsonl'), imagePath);
+      counts.rlVal = writeEasyR1Dataset(withInstruction(load(inp.rlVal, 'stage 3 validation'), instruction), join(er, 'deepmedix_rl_val.jsonl'), imagePath);
       written.push(join(er, 'deepmedix_rl_val.jsonl'));
     }
     const spec = config.reward;
     written.push(
       ...writeEasyR1Files(er, {
-        'deepmedix_format.jinja': easyR1FormatPrompt(instruction),
         'deepmedix_reward.py': easyR1RewardModule(spec),
         'deepmedix_grpo.yaml': easyR1ConfigYaml(config, {
           trainFile: 'deepmedix_rl_train.jsonl',
           valFile: inp.rlVal ? 'deepmedix_rl_val.jsonl' : 'deepmedix_rl_train.jsonl',
           imageDir: inp.absoluteImages ? 'null' : root,
-          formatPrompt: './deepmedix_format.jinja',
+          formatPrompt: null,
           rewardFile: './deepmedix_reward.py',
           model: 'saves/deepmedix',
           experiment: `deepmedix_r1_${config.profile}`,

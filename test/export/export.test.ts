@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config.js';
 import type { InstructionRecord } from '../../src/data/types.js';
-import { easyR1ConfigYaml, easyR1FormatPrompt, toEasyR1Row } from '../../src/export/easyr1.js';
+import { easyR1ConfigYaml, toEasyR1Row } from '../../src/export/easyr1.js';
 import { toShareGpt, userContent, writeLlamaFactoryDataset } from '../../src/export/llamafactory.js';
-import { exportPaperScale } from '../../src/export/paper-scale.js';
+import { exportPaperScale, formatInstructionFor, withInstruction } from '../../src/export/paper-scale.js';
 import { easyR1RewardModule } from '../../src/export/reward-py.js';
 import { computeReward, DEFAULT_REWARD_SPEC, type RewardSpec } from '../../src/rewards/compose.js';
 
@@ -63,9 +63,12 @@ describe('export: EasyR1 RL format', () => {
     assert.deepEqual(toEasyR1Row(rec('q1', 'Which side?', 'left')), { prompt: '<image>Which side?', answer: 'left', images: ['images/s1.png'], id: 'q1' });
     assert.throws(() => toEasyR1Row({ ...rec('q2', 'x', 'y'), answer: 3 as unknown as string }), /record q2: field 'answer'/);
   });
-  it('format prompt renders the content then the instruction; config carries the GRPO settings', () => {
-    assert.equal(easyR1FormatPrompt(' Reason in <think> </think>. '), '{{ content | trim }}\nReason in <think> </think>.\n');
-    assert.throws(() => easyR1FormatPrompt('{{ x }}'), /Jinja/);
+  it('RL prompts get the format instruction unless they already ask for <think>', () => {
+    const [a, b] = withInstruction([rec('a', 'Q?', 'x'), rec('b', 'Q? Reason in <think> </think>.', 'x')], ' Use <think>. ');
+    assert.equal(a.prompt, 'Q?\nUse <think>.');
+    assert.equal(b.prompt, 'Q? Reason in <think> </think>.');
+  });
+  it('the config carries the data columns, reward function and GRPO settings', () => {
     const cfg = resolveConfig('default', { 'grpo.groupSize': '6', 'grpo.beta': '0' });
     const y = easyR1ConfigYaml(cfg, { trainFile: 't.jsonl', valFile: 'v.jsonl', imageDir: '/img', formatPrompt: './f.jinja', rewardFile: './r.py', model: 'm', experiment: 'e' });
     assert.match(y, /\n {4}n: 6\n/);
@@ -160,10 +163,11 @@ describe('export: paper-scale bundle', () => {
       const info = JSON.parse(readFileSync(join(dir, 'out', 'llamafactory', 'dataset_info.json'), 'utf8'));
       assert.deepEqual(Object.keys(info), ['deepmedix_stage1', 'deepmedix_coldstart']);
       const cs = JSON.parse(readFileSync(join(dir, 'out', 'llamafactory', 'deepmedix_coldstart.json'), 'utf8'));
-      assert.match(cs[0].messages[0].content, /^<image>Is there a pneumothorax\?\n.*<think>/s);
+      assert.equal(cs[0].messages[0].content, '<image>Is there a pneumothorax?', 'cold-start prompts are written as the synthesis stage made them');
       assert.equal(cs[0].images[0], join(dir, 'cohort', 'images/s1.png'));
       const rl = readFileSync(join(dir, 'out', 'easyr1', 'deepmedix_rl_train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(rl[1], { prompt: '<image>Which side?', answer: 'left', images: [join(dir, 'cohort', 'images/s1.png')], id: 'r2' });
+      assert.deepEqual(rl[1], { prompt: `<image>Which side?\n${formatInstructionFor(cfg)}`, answer: 'left', images: [join(dir, 'cohort', 'images/s1.png')], id: 'r2' });
+      assert.match(rl[1].prompt, /<think>/);
       const spec = JSON.parse(readFileSync(join(dir, 'out', 'easyr1', 'reward_spec.json'), 'utf8'));
       assert.equal(spec.lambda, cfg.reward.lambda);
       assert.equal(spec.coordinate, cfg.reward.coordinate);

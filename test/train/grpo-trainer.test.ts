@@ -7,6 +7,7 @@ import { initBackend } from '../../src/backend.js';
 import { DEFAULTS } from '../../src/config.js';
 import { promptIds } from '../../src/model/sequence.js';
 import { VisionLanguageModel } from '../../src/model/vlm.js';
+import { specFromConfig } from '../../src/model/spec.js';
 import { DEFAULT_REWARD_SPEC } from '../../src/rewards/compose.js';
 import { trainTokenizer } from '../../src/text/tokenizer.js';
 import { GrpoTrainer, validateGrpoConfig, type GrpoConfig } from '../../src/train/grpo.js';
@@ -107,7 +108,7 @@ describe('GRPO trainer', () => {
 
   describe('on the vision-language model', () => {
     const tok = trainTokenizer(['Is there a pleural effusion? yes no <think> </think> \\boxed{yes}', 'Describe the findings.'], { vocabSize: 400, coordBins: 16 });
-    const spec = { vocabSize: tok.vocabSize, imageSize: 16, patchSize: 8, dModel: 16, nLayers: 1, encoderLayers: 1, nHeads: 2, dFf: 32, maxLen: 40 };
+    const spec = specFromConfig({ ...DEFAULTS.model, imageSize: 16, patchSize: 8, dModel: 16, nLayers: 1, encoderLayers: 1, nHeads: 2, dFf: 32, maxLen: 40 }, tok.vocabSize);
     const rng = new Rng(9);
     const data: GrpoPrompt[] = [0, 1, 2].map((i) => ({
       id: `p${i}`,

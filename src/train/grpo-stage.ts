@@ -1,0 +1,67 @@
+/**
+ * Stage 3 on a cohort: pick the RL prompts from the training split (seeded, spread evenly over
+ * tasks), give them the format instruction, and run GRPO from the cold-start checkpoint. What
+ * `deepmedix train --stage grpo` and notebook 05 call.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { InstructionRecord } from '../data/types.js';
+import { hasCheckpoint, readCheckpoint } from '../model/checkpoint.js';
+import { selectForSynthesis } from '../reasoning/pipeline.js';
+import { Tokenizer } from '../text/tokenizer.js';
+import { grpoPromptsFromRecords } from './grpo-data.js';
+import type { GrpoPrompt } from './grpo-policy.js';
+import { runGrpo, type GrpoRunOptions, type GrpoRunResult } from './grpo-run.js';
+
+/** Where a profile's stage checkpoints live by default. */
+export function stageDir(config: Config, stage: 'stage1' | 'stage2' | 'stage3'): string {
+  return join(config.paths.data, 'runs', config.profile, stage);
+}
+
+/** The checkpoint GRPO starts from by default: stage 2 (cold start) when present, else stage 1. */
+export function defaultGrpoInit(config: Config): string | null {
+  for (const s of ['stage2', 'stage1'] as const) if (hasCheckpoint(stageDir(config, s))) return stageDir(config, s);
+  return null;
+}
+
+/** RL records: `n` training records spread evenly over the tasks (seeded). */
+export function selectRlRecords(train: InstructionRecord[], n: number, seed: number): InstructionRecord[] {
+  return selectForSynthesis(train, Math.min(n, train.length), seed + 3);
+}
+
+export interface GrpoStageOptions extends Omit<GrpoRunOptions, 'config' | 'data' | 'init' | 'model'> {
+  /** Starting checkpoint (default: `defaultGrpoInit`). */
+  init?: string;
+  /** The training split's instruction records (the RL prompts are chosen from them). */
+  train: InstructionRecord[];
+  /** Directory their relative image paths are resolved against (the cohort directory). */
+  imageRoot: string;
+  /** Number of RL prompts (default: steps × batchPrompts, i.e. each prompt seen about once). */
+  prompts?: number;
+}
+
+/** Build the RL prompts for a checkpoint's tokenizer and architecture. */
+export async function grpoStagePrompts(
+  config: Config,
+  init: string,
+  train: InstructionRecord[],
+  imageRoot: string,
+  opts: { prompts?: number; quiet?: boolean } = {},
+): Promise<GrpoPrompt[]> {
+  const header = readCheckpoint(init).header;
+  const tok = Tokenizer.fromJSON(header.tokenizer);
+  const n = opts.prompts ?? config.grpo.steps * config.grpo.batchPrompts;
+  const records = selectRlRecords(train, n, config.seed);
+  return grpoPromptsFromRecords(records, tok, { imageSize: header.spec.imageSize, maxLen: header.spec.maxLen, imageRoot, quiet: opts.quiet });
+}
+
+/** Run stage 3 from a checkpoint on the profile's cohort. */
+export async function trainGrpoStage(config: Config, o: GrpoStageOptions): Promise<GrpoRunResult> {
+  const init = o.init ?? defaultGrpoInit(config);
+  if (!init) throw new Error(`grpo: no starting checkpoint: pass --init DIR, or train stage 1/2 first (looked in ${stageDir(config, 'stage2')} and ${stageDir(config, 'stage1')})`);
+  if (!existsSync(init)) throw new Error(`grpo: --init ${init} does not exist`);
+  const { train, imageRoot, prompts, ...run } = o;
+  const data = await grpoStagePrompts(config, init, train, imageRoot, { prompts, quiet: o.quiet });
+  return runGrpo({ ...run, config, data, init });
+}

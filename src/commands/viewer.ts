@@ -21,7 +21,8 @@ reasoning, the reasoning, the answer and the truth; reviewers score relevance, c
 completeness and choose the better-grounded / better overall of two models. Reviews are appended
 to a JSONL file.
   --records FILE        benchmark records (InstructionRecord JSONL)
-  --predictions FILES   predictions JSONL ({id, text, model}), comma-separated
+  --predictions FILES   predictions JSONL ({id, text[, model]}), comma-separated FILE or NAME=FILE
+                        (model: the line's field, else NAME, else the file name)
   --reviews FILE        where reviews are appended (default: DATA/reviews/reviews.jsonl)
   --models A,B          only items answered by every one of these models
   --image-root DIR      directory of relative image paths (default: the records file's directory)

@@ -3,8 +3,9 @@
  * inputs are present, so the same call works on the published numbers alone, on a smoke run, or on
  * a full run. Figures made elsewhere (the Report Arena's Fig. 2h–j) are passed in as specs.
  */
-import { join } from 'node:path';
-import { atomicWrite } from '../util/fsx.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { atomicWrite, readJson } from '../util/fsx.js';
 import { dataDistributionFigure, reportComparisonFigure, sftVsRlFigure, vqaComparisonFigure, type DatasetComposition } from './fig1.js';
 import { lengthDistributionFigure, metricBySplitFigure, perObservationF1Figure, weightedAverageFigure } from './fig2.js';
 import { perObservationFigure, vqaByQuestionTypeFigure } from './fig3.js';
@@ -65,6 +66,28 @@ export function paperFigures(r: PaperResults, published: PublishedResults | null
   if (r.grpoLog?.length) figs.push({ name: 'grpo-training-curves', spec: grpoCurvesFigure(r.grpoLog), width: 1100, height: 700 });
   for (const f of r.extra ?? []) figs.push(f);
   return figs;
+}
+
+/** Is this JSON a plotly spec ({data: [...], layout: {...}})? */
+export function isFigureSpec(v: unknown): v is NamedFigure['spec'] {
+  const o = v as { data?: unknown; layout?: unknown } | null;
+  return !!o && typeof o === 'object' && Array.isArray(o.data) && !!o.layout && typeof o.layout === 'object';
+}
+
+/**
+ * Figure specs saved as JSON by other stages (e.g. `deepmedix arena` writes fig2h-*.json, fig2i-*.json,
+ * arena-ranking.json): every *.json in dir that is a plotly spec, named by its file stem. Other JSON
+ * files (ranking.json, …) are skipped.
+ */
+export function figureSpecsFromDir(dir: string): NamedFigure[] {
+  if (!existsSync(dir)) return [];
+  const out: NamedFigure[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.json')) continue;
+    const v = readJson<unknown>(join(dir, f));
+    if (isFigureSpec(v)) out.push({ name: basename(f, '.json'), spec: v });
+  }
+  return out;
 }
 
 /** Write Table 1 and the VQA table as .md, .html and .csv; returns the paths written. */

@@ -2,7 +2,7 @@
  * What the reasoning viewer shows: benchmark records joined with model predictions (JSONL of
  * {id, text, model}), each response parsed into its reasoning, the boxes named in it and the answer.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { Box, FindingBox, InstructionRecord } from '../data/types.js';
 import { extractAnswer, extractBoxes, extractThink, isWellFormatted } from '../text/parse.js';
 import { readJsonl } from '../util/fsx.js';
@@ -44,13 +44,23 @@ export function parseResponse(model: string, text: string): ParsedResponse {
   return { model, text, think, boxes: extractBoxes(think ?? text), answer: extractAnswer(text), wellFormatted: isWellFormatted(text) };
 }
 
-/** Read predictions files; every line needs string id, text and model (the error names file and line). */
+/**
+ * Read predictions files. Each argument is FILE or NAME=FILE; each line needs a string `id` and the
+ * response in `text` (or `prediction`); the model is the line's `model`, else NAME, else the file's
+ * stem. Errors name the file, record and field.
+ */
 export function readPredictions(paths: string[]): Prediction[] {
   const out: Prediction[] = [];
-  for (const p of paths) {
+  for (const arg of paths) {
+    const m = /^([^=/\\]+)=(.+)$/.exec(arg);
+    const p = m ? m[2] : arg;
+    const fallback = m ? m[1] : basename(p).replace(/\.jsonl?$/, '');
     readJsonl<Record<string, unknown>>(p).forEach((r, i) => {
-      for (const f of ['id', 'text', 'model'] as const) if (typeof r?.[f] !== 'string') throw new Error(`${p}: record ${i + 1}: field '${f}' must be a string`);
-      out.push({ id: r.id as string, text: r.text as string, model: r.model as string });
+      const text = r?.text ?? r?.prediction;
+      if (typeof r?.id !== 'string') throw new Error(`${p}: record ${i + 1}: field 'id' must be a string`);
+      if (typeof text !== 'string') throw new Error(`${p}: record ${i + 1}: field 'text' (or 'prediction') must be a string`);
+      if (r.model !== undefined && typeof r.model !== 'string') throw new Error(`${p}: record ${i + 1}: field 'model' must be a string`);
+      out.push({ id: r.id, text, model: (r.model as string | undefined) ?? fallback });
     });
   }
   return out;

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { categoriesOf, groupedBars, valueHeatmap } from '../../src/plots/charts.js';
 import { dataDistributionFigure, sftVsRlFigure } from '../../src/plots/fig1.js';
 import { wordCount } from '../../src/plots/fig2.js';
-import { paperFigures } from '../../src/plots/paper.js';
+import { figureSpecsFromDir, paperFigures } from '../../src/plots/paper.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { grpoCurvesFigure, movingAverage, numericKeys } from '../../src/plots/training.js';
 
 describe('plots: figure builders', () => {
@@ -53,5 +56,18 @@ describe('plots: figure builders', () => {
     assert.deepEqual(paperFigures({}, null).map((f) => f.name), []);
     const names = paperFigures({ vqa: { ext_vqa: { m: 0.5 } }, extra: [{ name: 'fig2h-arena', spec: { data: [], layout: {} } }] }, null).map((f) => f.name);
     assert.deepEqual(names, ['fig1d-vqa-comparison', 'fig2h-arena']);
+  });
+
+  it('reads saved plotly specs from a folder, skipping other JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-specs-'));
+    try {
+      writeFileSync(join(dir, 'fig2i-win-rates.json'), JSON.stringify({ data: [{ type: 'heatmap', z: [[0.5]] }], layout: { title: { text: 'w' } } }));
+      writeFileSync(join(dir, 'ranking.json'), JSON.stringify({ scores: [1, 2] }));
+      const figs = figureSpecsFromDir(dir);
+      assert.deepEqual(figs.map((f) => f.name), ['fig2i-win-rates']);
+      assert.deepEqual(figureSpecsFromDir(join(dir, 'absent')), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstructionRecord } from '../../src/data/types.js';
 import { chromiumPath, launchHeadless, type Headless } from '../../src/plots/render.js';
-import { loadViewerItems } from '../../src/viewer/items.js';
+import { loadViewerItems, readPredictions } from '../../src/viewer/items.js';
 import { SLOT_COLORS } from '../../src/viewer/page.js';
 import { readReviews, table2 } from '../../src/viewer/review.js';
 import { slotOrder, startViewer, type RunningViewer } from '../../src/viewer/server.js';
@@ -62,6 +62,15 @@ const exe = chromiumPath();
     await browser?.close();
     await viewer?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the model from the line, else NAME=FILE, else the file stem', () => {
+    writeFileSync(join(dir, 'plain.jsonl'), JSON.stringify({ id: 'q1', prediction: 'x' }) + '\n');
+    assert.equal(readPredictions([join(dir, 'plain.jsonl')])[0].model, 'plain');
+    assert.equal(readPredictions([`R1=${join(dir, 'plain.jsonl')}`])[0].model, 'R1');
+    assert.equal(readPredictions([join(dir, 'preds.jsonl')])[0].model, 'mini-R1');
+    writeFileSync(join(dir, 'bad.jsonl'), JSON.stringify({ id: 'q1' }) + '\n');
+    assert.throws(() => readPredictions([join(dir, 'bad.jsonl')]), /bad\.jsonl: record 1: field 'text' \(or 'prediction'\)/);
   });
 
   it('joins records and predictions and parses the boxes named in the reasoning', () => {

@@ -7,6 +7,7 @@ import { trainSft } from '../train/sft.js';
 import { defaultCohortDir, stage1Data } from '../train/stage1data.js';
 import { parseArgs, stringFlag, UsageError } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
+import { GRPO_USAGE, grpoTrainCommand } from '../train/grpo-stage.js';
 
 export const command: Command = {
   name: 'train',
@@ -22,10 +23,18 @@ optimizer state, tokenizer, config, RNG state), run.jsonl, config.json, tokenize
   --resume        continue the checkpoint in DIR
   Hyper-parameters: --sft.epochs, --sft.batchSize, --sft.lr, ... ; architecture: --model.dModel, ...
 
+${GRPO_USAGE}
+
 ${COMMON_FLAGS}`,
   async run(argv) {
     const args = parseArgs(argv, ['resume', 'quiet']);
     const stage = stringFlag(args, 'stage');
+    if (stage === 'grpo') {
+      const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
+      await initBackend();
+      const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet: Boolean(args.flags.quiet) });
+      return grpoTrainCommand(config, { init: stringFlag(args, 'init'), out: stringFlag(args, 'out'), train: data.train, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet: Boolean(args.flags.quiet) });
+    }
     if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' (got ${stage === undefined ? 'nothing' : `'${stage}'`})`);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'runs', config.profile, 'stage1');

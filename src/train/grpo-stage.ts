@@ -65,3 +65,28 @@ export async function trainGrpoStage(config: Config, o: GrpoStageOptions): Promi
   const data = await grpoStagePrompts(config, init, train, imageRoot, { prompts, quiet: o.quiet });
   return runGrpo({ ...run, config, data, init });
 }
+
+export const GRPO_USAGE = `Stage 3 (--stage grpo, the paper's online RL): GRPO from the cold-start checkpoint (--init DIR;
+default data/runs/<profile>/stage2, else stage1) on RL prompts drawn from the cohort's training
+split, with the paper's reward r = (1 − λ)·r_ans + λ·r_form + r_coo. DIR (default
+data/runs/<profile>/stage3) receives checkpoint.bin (DeepMedix-R1-mini), steps.jsonl (per-step
+reward components, KL, clip fraction, entropy, lengths, zero-std groups, advantage histogram),
+config.json. Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/clipHigh,
+--grpo.lossAgg=token|sequence, ...; reward ablations: --reward.lambda, --reward.coordinate=cap|floor|off,
+--reward.format=false, --reward.text=paper-code|word.`;
+
+/** `deepmedix train --stage grpo`: resolve paths, build the RL prompts, run, print a summary. */
+export async function grpoTrainCommand(
+  config: Config,
+  o: { init?: string; out?: string; train: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
+): Promise<number> {
+  const out = o.out ?? stageDir(config, 'stage3');
+  const r = await trainGrpoStage(config, { init: o.init, train: o.train, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
+  const last = r.logs.slice(-Math.max(1, Math.round(r.logs.length / 5)));
+  const first = r.logs.slice(0, Math.max(1, Math.round(r.logs.length / 5)));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  console.log(`GRPO: ${r.logs.length} steps; mean reward ${mean(first.map((l) => l.reward.total.mean)).toFixed(4)} (first fifth) -> ${mean(last.map((l) => l.reward.total.mean)).toFixed(4)} (last fifth)`);
+  console.log(`checkpoint: ${join(out, 'checkpoint.bin')}; step log: ${join(out, 'steps.jsonl')}`);
+  r.dispose();
+  return 0;
+}

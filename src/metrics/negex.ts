@@ -69,6 +69,11 @@ export interface TokenizedSentence {
   tokens: string[];
   starts: number[];
   ends: number[];
+  /** Positions of each distinct token. */
+  positions: Map<string, number[]>;
+  /** barriers[i] = number of scope-ending tokens among tokens[0..i-1]; afterBarriers likewise, counting AFTER_BARRIER words too. */
+  barriers: Int32Array;
+  afterBarriers: Int32Array;
 }
 
 export function tokenizeSentence(text: string): TokenizedSentence {
@@ -81,7 +86,18 @@ export function tokenizeSentence(text: string): TokenizedSentence {
     starts.push(m.index);
     ends.push(m.index + m[0].length);
   }
-  return { tokens, starts, ends };
+  const positions = new Map<string, number[]>();
+  const barriers = new Int32Array(tokens.length + 1);
+  const afterBarriers = new Int32Array(tokens.length + 1);
+  tokens.forEach((t, i) => {
+    const p = positions.get(t);
+    if (p) p.push(i);
+    else positions.set(t, [i]);
+    const b = isBarrier(t);
+    barriers[i + 1] = barriers[i] + (b ? 1 : 0);
+    afterBarriers[i + 1] = afterBarriers[i] + (b || AFTER_BARRIER.has(t) ? 1 : 0);
+  });
+  return { tokens, starts, ends, positions, barriers, afterBarriers };
 }
 
 function matchesAt(tokens: string[], at: number, words: string[]): boolean {
@@ -95,24 +111,24 @@ function isBarrier(tok: string): boolean {
 }
 
 /** A cue ending before token `first` (nothing clause-ending in between, within its window). */
-function cueBefore(tokens: string[], first: number, list: Cue[]): boolean {
+function cueBefore(s: TokenizedSentence, first: number, list: Cue[]): boolean {
   for (const cue of list) {
     const n = cue.words.length;
-    // the cue occupies [s, s+n); the gap is (s+n .. first-1)
-    for (let s = first - n; s >= 0 && first - (s + n) <= cue.window; s--) {
-      if (s + n < first && isBarrier(tokens[s + n])) break;
-      if (matchesAt(tokens, s, cue.words)) return true;
+    for (const at of s.positions.get(cue.words[0]) ?? []) {
+      const end = at + n;
+      if (end > first || first - end > cue.window) continue;
+      if (s.barriers[first] - s.barriers[end] === 0 && matchesAt(s.tokens, at, cue.words)) return true;
     }
   }
   return false;
 }
 
 /** A cue starting after token `last` (nothing clause-ending in between, within its window). */
-function cueAfter(tokens: string[], last: number, list: Cue[]): boolean {
+function cueAfter(s: TokenizedSentence, last: number, list: Cue[]): boolean {
   for (const cue of list) {
-    for (let s = last + 1; s < tokens.length && s - last - 1 <= cue.window; s++) {
-      if (matchesAt(tokens, s, cue.words)) return true;
-      if (isBarrier(tokens[s]) || AFTER_BARRIER.has(tokens[s])) break;
+    for (const at of s.positions.get(cue.words[0]) ?? []) {
+      if (at <= last || at - last - 1 > cue.window) continue;
+      if (s.afterBarriers[at] - s.afterBarriers[last + 1] === 0 && matchesAt(s.tokens, at, cue.words)) return true;
     }
   }
   return false;
@@ -132,9 +148,9 @@ export function classifyMention(s: TokenizedSentence, first: number, last: numbe
   const { tokens } = s;
   const [a, b] = clause(tokens, first, last);
   for (const words of PRE_NEGATION_UNCERTAINTY) {
-    for (let i = a; i <= b; i++) if (matchesAt(tokens, i, words) && i + words.length - 1 <= b) return 'uncertain';
+    for (const i of s.positions.get(words[0]) ?? []) if (i >= a && i + words.length - 1 <= b && matchesAt(tokens, i, words)) return 'uncertain';
   }
-  if (cueBefore(tokens, first, NEGATION_BEFORE) || cueAfter(tokens, last, NEGATION_AFTER)) return 'negative';
-  if (cueBefore(tokens, first, UNCERTAINTY_BEFORE) || cueAfter(tokens, last, UNCERTAINTY_AFTER)) return 'uncertain';
+  if (cueBefore(s, first, NEGATION_BEFORE) || cueAfter(s, last, NEGATION_AFTER)) return 'negative';
+  if (cueBefore(s, first, UNCERTAINTY_BEFORE) || cueAfter(s, last, UNCERTAINTY_AFTER)) return 'uncertain';
   return 'positive';
 }

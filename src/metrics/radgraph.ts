@@ -58,7 +58,11 @@ const DESCRIPTOR = new Set([
   'chronic', 'acute', 'old', 'new', 'subsegmental', 'linear', 'dense', 'low', 'increased', 'decreased', 'healed',
   'calcified', 'degenerative', 'enlarged', 'prominent', 'tortuous', 'stable', 'unchanged', 'elevated',
 ]);
-const SUGGESTIVE = ['may represent', 'may reflect', 'suggestive of', 'suggesting', 'consistent with', 'compatible with', 'likely', 'represents', 'representing', 'could represent', 'concerning for', 'due to', 'secondary to'];
+const SUGGESTIVE_PHRASES = ['may represent', 'may reflect', 'suggestive of', 'suggesting', 'consistent with', 'compatible with', 'likely', 'represents', 'representing', 'could represent', 'concerning for', 'due to', 'secondary to'];
+const SUGGESTIVE = SUGGESTIVE_PHRASES.map((p) => p.split(' '));
+const NORMALITY = new Set(['normal', 'clear', 'unremarkable', 'intact', 'limits']);
+const PHRASE_BARRIER = new Set([',', ';', ':', '.', 'and', 'or', 'with', 'without', 'but', 'which', 'no']);
+const LOCATION_BARRIER = new Set([';', ':', '.', 'but', 'which', 'however']);
 const ANATOMY_SET = new Set(ANATOMY);
 /** Anatomy words that qualify the anatomy head after them. */
 const QUALIFIER = new Set(['upper', 'lower', 'middle', 'left', 'right', 'bilateral', 'mid', 'soft', 'thoracic', 'costophrenic', 'pulmonary', 'cardiac', 'mediastinal', 'cardiomediastinal', 'hilar', 'aortic', 'bony', 'osseous']);
@@ -75,7 +79,7 @@ export function extractGraph(text: string): Graph {
       let label: EntityLabel | null = null;
       if (ANATOMY_SET.has(t)) label = 'ANAT-DP';
       else if (OBSERVATION_SET.has(t)) {
-        const c = ['normal', 'clear', 'unremarkable', 'intact', 'limits'].includes(t) ? 'positive' : classifyMention(s, k, k);
+        const c = NORMALITY.has(t) ? 'positive' : classifyMention(s, k, k);
         label = c === 'negative' ? 'OBS-DA' : c === 'uncertain' ? 'OBS-U' : 'OBS-DP';
       }
       if (label) {
@@ -83,14 +87,13 @@ export function extractGraph(text: string): Graph {
         entities.push({ tokens: t, label, relations: [] });
       }
     });
-    const barrier = (k: number): boolean => /^[,;:.]$/.test(tokens[k]) || ['and', 'or', 'with', 'without', 'but', 'which', 'no'].includes(tokens[k]);
     // modify: a descriptor or anatomical qualifier -> the next entity of its kind in its phrase (≤ 3 tokens on)
     for (let k = 0; k < tokens.length; k++) {
       const e = idx[k];
       if (e === null) continue;
       const ent = entities[e];
       if (!(DESCRIPTOR.has(tokens[k]) || (ent.label === 'ANAT-DP' && QUALIFIER.has(tokens[k])))) continue;
-      for (let j = k + 1; j < tokens.length && j <= k + 3 && !barrier(j); j++) {
+      for (let j = k + 1; j < tokens.length && j <= k + 3 && !PHRASE_BARRIER.has(tokens[j]); j++) {
         const t = idx[j];
         if (t !== null && entities[t].label.slice(0, 3) === ent.label.slice(0, 3)) {
           ent.relations.push(['modify', t]);
@@ -115,7 +118,7 @@ export function extractGraph(text: string): Graph {
       let dist = Infinity;
       for (const dir of [-1, 1]) {
         for (let j = k + dir; j >= 0 && j < tokens.length && Math.abs(j - k) <= 6; j += dir) {
-          if (/^[;:.]$/.test(tokens[j]) || ['but', 'which', 'however'].includes(tokens[j])) break;
+          if (LOCATION_BARRIER.has(tokens[j])) break;
           const t = idx[j];
           if (t !== null && entities[t].label === 'ANAT-DP') {
             if (Math.abs(j - k) < dist) (best = head(t)), (dist = Math.abs(j - k));
@@ -126,10 +129,9 @@ export function extractGraph(text: string): Graph {
       if (best !== null) entities[e].relations.push(['located_at', best]);
     }
     // suggestive_of: observation before a cue -> the first observation after it
-    for (const cue of SUGGESTIVE) {
-      const words = cue.split(' ');
-      for (let k = 0; k + words.length <= tokens.length; k++) {
-        if (!words.every((w, q) => tokens[k + q] === w)) continue;
+    for (const words of SUGGESTIVE) {
+      for (const k of s.positions.get(words[0]) ?? []) {
+        if (k + words.length > tokens.length || !words.every((w, q) => tokens[k + q] === w)) continue;
         let from: number | null = null;
         for (let j = k - 1; j >= 0 && from === null; j--) if (idx[j] !== null && entities[idx[j]!].label !== 'ANAT-DP') from = idx[j];
         let to: number | null = null;

@@ -16,7 +16,7 @@ import { NoisyTeacher } from './noisy.js';
 import { OfflineSynthesizer } from './offline.js';
 import { runSynthesis, selectForSynthesis, type SynthesisRunResult } from './pipeline.js';
 import type { ReasoningSynthesizer } from './synthesizer.js';
-import { DEFAULT_TEMPLATES_PATH, loadTemplates, type PromptTemplates } from './templates.js';
+import { loadTemplates, templatesPath, type PromptTemplates } from './templates.js';
 
 export interface SynthesisStageOptions {
   /** Training-split items to draw from (never the benchmark). */
@@ -55,7 +55,7 @@ export function filterOptionsFromConfig(config: Config, judge?: { client: ChatMo
 
 export async function runSynthesisStage(config: Config, opts: SynthesisStageOptions): Promise<SynthesisStageResult> {
   const s = config.synthesis;
-  const templates = loadTemplates(s.templates || DEFAULT_TEMPLATES_PATH);
+  const templates = loadTemplates(templatesPath(s.templates));
   const needsClient = s.provider === 'openai' || s.judge;
   const chat: ChatModel | undefined = opts.chat ?? (needsClient ? chatClientFromConfig(config, opts.outDir ? join(opts.outDir, 'llm-cache.jsonl') : null) : undefined);
   let synthesizer: ReasoningSynthesizer =

@@ -4,7 +4,7 @@
  * a user may supply their own file with the same fields. Placeholders are `{{name}}`.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { PROJECT_ROOT } from '../util/paths.js';
 
 export interface PromptPair {
@@ -23,6 +23,12 @@ export interface PromptTemplates {
 }
 
 export const DEFAULT_TEMPLATES_PATH = join(PROJECT_ROOT, 'src', 'reasoning', 'templates', 'default.json');
+
+/** A templates path from the config: '' = the default file; relative paths are under the project root. */
+export function templatesPath(configured: string): string {
+  if (!configured) return DEFAULT_TEMPLATES_PATH;
+  return isAbsolute(configured) ? configured : join(PROJECT_ROOT, configured);
+}
 
 /** Load and check a templates file; a missing or mistyped field is an error naming the file and field. */
 export function loadTemplates(path: string = DEFAULT_TEMPLATES_PATH): PromptTemplates {

@@ -150,3 +150,16 @@ describe('reasoning/stats', () => {
     assert.deepEqual(rows[2], { task: 'all', n: 3, kept: 2, meanBoxes: 1, meanIou: 0.75, meanChars: 4 });
   });
 });
+
+describe('reasoning/templates', () => {
+  it('resolves configured paths and loads the shipped files', async () => {
+    const { templatesPath, DEFAULT_TEMPLATES_PATH } = await import('../../src/reasoning/templates.js');
+    assert.equal(templatesPath(''), DEFAULT_TEMPLATES_PATH);
+    assert.equal(templatesPath('/abs/t.json'), '/abs/t.json');
+    const compact = loadTemplates(templatesPath('src/reasoning/templates/compact.json'));
+    const full = loadTemplates();
+    assert.ok(compact.formatInstruction.length < full.formatInstruction.length);
+    assert.match(compact.formatInstruction, /<think><\/think>.*\\boxed\{\}/);
+    assert.equal(compact.synthesis.user, full.synthesis.user);
+  });
+});

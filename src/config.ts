@@ -110,7 +110,7 @@ export interface Config {
     maxChars: number;
     /** Offline synthesizer wording: 'concise' fits the miniature model's context, 'full' reads like an LLM teacher. */
     style: 'full' | 'concise';
-    /** Prompt templates file ('' = src/reasoning/templates/default.json). */
+    /** Prompt templates file, relative to the project root ('' = src/reasoning/templates/default.json). */
     templates: string;
     /** Ask a judge model (through the chat client) after the rule checks. */
     judge: boolean;
@@ -191,7 +191,7 @@ export const DEFAULTS: Config = {
     minChars: 40,
     maxChars: 2000,
     style: 'concise',
-    templates: '',
+    templates: 'src/reasoning/templates/compact.json',
     judge: false,
   },
   grpo: {
@@ -235,7 +235,7 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     model: { imageSize: 224, patchSize: 16, dModel: 512, nLayers: 8, nHeads: 8, dFf: 2048, maxLen: 512, vocabSize: 4000 },
     sft: { epochs: 3, batchSize: 32, lr: 3e-4, warmupSteps: 500 },
     coldstart: { samples: 3900 },
-    synthesis: { style: 'full', maxChars: 4000 },
+    synthesis: { style: 'full', maxChars: 4000, templates: '' },
     grpo: { steps: 500, batchPrompts: 16, groupSize: 5, clipHigh: 0.3, maxNewTokens: 256 },
     arena: { battles: 6000, bootstrap: 1000 },
   },

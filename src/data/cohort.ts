@@ -134,7 +134,7 @@ export async function buildCohort(out: string, opts: CohortOptions): Promise<{ d
   return { dir, studies, seconds };
 }
 
-const VIEWS = ['PA', 'AP'];
+const VIEWS = ['PA', 'AP', 'U'];
 
 /** Check one study row; returns an error message naming the field, or null. */
 export function validateStudy(s: unknown): string | null {
@@ -142,9 +142,9 @@ export function validateStudy(s: unknown): string | null {
   const r = s as Record<string, unknown>;
   for (const k of ['id', 'patientId', 'image', 'findings', 'impression', 'source']) if (typeof r[k] !== 'string') return `field '${k}' must be a string`;
   if (typeof r.frame !== 'number' || r.frame <= 0) return `field 'frame' must be a positive number`;
-  if (r.sex !== 'M' && r.sex !== 'F') return `field 'sex' must be M or F`;
+  if (r.sex !== 'M' && r.sex !== 'F' && r.sex !== 'U') return `field 'sex' must be M, F or U`;
   if (typeof r.age !== 'number') return `field 'age' must be a number`;
-  if (!VIEWS.includes(r.view as string)) return `field 'view' must be PA or AP`;
+  if (!VIEWS.includes(r.view as string)) return `field 'view' must be PA, AP or U`;
   if (typeof r.labels !== 'object' || r.labels === null) return `field 'labels' must be an object`;
   for (const [k, v] of Object.entries(r.labels as Record<string, unknown>)) {
     if (!(CHEXPERT_OBSERVATIONS as readonly string[]).includes(k)) return `labels: unknown observation '${k}'`;

@@ -18,7 +18,18 @@
  * Splits by patient (no leakage):
  *   splitByPatient(items, { seed, test, val }) -> { train, val, test };  leakedPatients(splits) -> []
  *
- * Real datasets, benchmark: see the exports below (loaders/*, benchmark.ts) as they land.
+ * Real-format loaders (each returns { items, skipped }; bad rows throw DataError "file:line: …",
+ * or are skipped and counted with { lenient: true }; image paths may not escape the dataset root):
+ *   loadNih(root)                          NIH ChestX-ray14 (labels.csv, boxes.csv, images/) -> Study[]
+ *   loadOpenIXml(tgzOrDir), loadOpenIKaggle(reportsCsv, projectionsCsv?) -> OpenIReport[];
+ *   openIToStudies(reports) -> Study[] (text only);  loadR2GenSplit(json) -> uid -> split
+ *   loadMimicCxr(root, { labeler, reportsRoot, patientsCsv, splits })  MIMIC-CXR-JPG -> Study[]
+ *   extractSections(reportText) -> { findings, impression, all }
+ *   loadMsCxr(csv, imagesRoot) -> phrases;  msCxrGrounding(phrases, 512) -> InstructionRecord[]
+ *   loadExtVqa(json, { imagesRoot }), loadCxrVqa(csv, { imagesRoot, columns? }) -> InstructionRecord[]
+ *   verifyImages(studies, root) -> { ok, bad }   decodes every image header
+ *
+ * Benchmark: see benchmark.ts.
  */
 export { buildCohort, readStudies, studyRecord, validateStudy, type CohortOptions, type CohortManifest, type FindingMeta } from './cohort.js';
 export { sampleCohortTruth, samplePatient, type StudyTruth, type PhantomOptions } from './phantom.js';
@@ -29,4 +40,13 @@ export { splitByPatient, leakedPatients, type Splits, type SplitOptions } from '
 export { studyFacts, type Fact } from './facts.js';
 export { resolveInside } from './safepath.js';
 export { loadImagePixels } from './images.js';
+export { DataError, readCsv, parseCsv, type Loaded, type LoaderOptions, type Skipped } from './loaders/common.js';
+export { loadNih, nihLabels, NIH_TO_CHEXPERT } from './loaders/nih.js';
+export { loadOpenIXml, loadOpenIKaggle, loadR2GenSplit, openIToStudies, parseOpenIXml, type OpenIReport } from './loaders/openi.js';
+export { loadMimicCxr } from './loaders/mimic.js';
+export { extractSections, type ReportSections } from './loaders/sections.js';
+export { loadMsCxr, msCxrGrounding, toFrame, type MsCxrPhrase } from './loaders/mscxr.js';
+export { loadExtVqa, loadCxrVqa, CXR_VQA_DEFAULT_COLUMNS, type CxrVqaColumns } from './loaders/vqa-sets.js';
+export { verifyImages } from './loaders/verify.js';
+export { studyGridPng, writeStudyGrid } from './preview.js';
 export * from './types.js';

@@ -105,9 +105,11 @@ function questions(set: VqaSet, type: string, s: Study, present: Fact[], absent:
     }
     case 'plane':
     case 'view':
+      if (s.view === 'U') break;
       out.push({ type, q: type === 'plane' ? 'Which view is this image taken in, PA or AP?' : 'What is the view of this image?', a: s.view, boxes: [] });
       break;
     case 'gender':
+      if (s.sex === 'U') break;
       out.push({ type, q: 'What is the gender of this patient?', a: s.sex === 'M' ? 'male' : 'female', boxes: [] });
       break;
     case 'level':

@@ -47,9 +47,12 @@ export interface Study {
   image: string;
   /** Side of the square frame the boxes are in. */
   frame: number;
-  sex: 'M' | 'F';
+  /** 'U' where the source does not say (e.g. Open-I reports, MIMIC-CXR without the patients table). */
+  sex: 'M' | 'F' | 'U';
+  /** Years; -1 where the source does not say. */
   age: number;
-  view: 'PA' | 'AP';
+  /** 'U' where the source does not say which frontal projection it is. */
+  view: 'PA' | 'AP' | 'U';
   labels: Labels;
   boxes: FindingBox[];
   findings: string;

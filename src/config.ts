@@ -82,6 +82,8 @@ export interface Config {
     saveEvery: number;
     /** Training items used (0: all) — for quick experiments. */
     maxItems: number;
+    /** 0: fully mixed random batches; k > 0: sort windows of k batches by length (less padding, batches mix tasks of similar length). */
+    lengthBucket: number;
   };
   coldstart: {
     epochs: number;
@@ -174,8 +176,8 @@ export const DEFAULTS: Config = {
   paths: { data: 'data', figures: 'figures', shared: '../shared' },
   cohort: { n: 4000, frame: 512, normalFraction: 0.3 },
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2 },
-  model: { imageSize: 64, patchSize: 8, mergePatches: 2, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 192, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
-  sft: { epochs: 2, batchSize: 16, lr: 1e-3, warmupSteps: 50, minLrFrac: 0.1, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 0, valItems: 200, evalSamples: 3, saveEvery: 0, maxItems: 0 },
+  model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
+  sft: { epochs: 1, batchSize: 32, lr: 2e-3, warmupSteps: 30, minLrFrac: 0.05, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 200, valItems: 256, evalSamples: 3, saveEvery: 200, maxItems: 0, lengthBucket: 8 },
   coldstart: { epochs: 2, batchSize: 16, lr: 3e-4, warmupSteps: 20, samples: 1000 },
   synthesis: {
     provider: 'offline',
@@ -232,7 +234,7 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     profile: 'paper',
     cohort: { n: 20000 },
     benchmark: { testStudies: 2000, valStudies: 500, vqaPerStudy: 3 },
-    model: { imageSize: 224, patchSize: 16, dModel: 512, nLayers: 8, nHeads: 8, dFf: 2048, maxLen: 512, vocabSize: 4000 },
+    model: { imageSize: 224, patchSize: 16, mergePatches: 2, dModel: 512, nLayers: 8, nHeads: 8, dFf: 2048, maxLen: 512, vocabSize: 4000 },
     sft: { epochs: 3, batchSize: 32, lr: 3e-4, warmupSteps: 500 },
     coldstart: { samples: 3900 },
     synthesis: { style: 'full', maxChars: 4000, templates: '' },

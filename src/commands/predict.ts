@@ -1,13 +1,14 @@
 /** `deepmedix predict`: greedy predictions of a checkpoint on a benchmark -> `{"id","text"}` JSONL. */
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { initBackend } from '../backend.js';
 import { resolveConfig } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
 import { loadModel } from '../model/checkpoint.js';
 import { predictRecords } from '../train/predict.js';
 import { stage1Data } from '../train/stage1data.js';
-import { readJsonl, writeJsonl } from '../util/fsx.js';
+import { atomicWrite, readJsonl, writeJson, writeJsonl } from '../util/fsx.js';
+import { constantBaseline, scoreStage1, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
 import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
@@ -22,10 +23,13 @@ names (data/cohort-<profile>, split by patient as in training).
   --limit N            first N records only
   --batch N            prompts decoded together (default 16)
   --max-new-tokens N   cap on generated tokens (default: the model's context)
+  --metrics            also score the predictions (Table-1 report metrics, VQA accuracy, grounding
+                       IoU) and, for 'test' / 'val', a constant baseline built from the training
+                       split; writes PRED.metrics.json and PRED.metrics.md
 
 ${COMMON_FLAGS}`,
   async run(argv) {
-    const args = parseArgs(argv, ['quiet']);
+    const args = parseArgs(argv, ['quiet', 'metrics']);
     const ckDir = requireFlag(args, 'checkpoint');
     const bench = requireFlag(args, 'benchmark');
     const out = requireFlag(args, 'out');
@@ -33,6 +37,7 @@ ${COMMON_FLAGS}`,
     const { model, tokenizer, checkpoint } = loadModel(ckDir);
     let records: InstructionRecord[];
     let imageRoot: string;
+    let train: InstructionRecord[] | null = null;
     if (existsSync(bench) && statSync(bench).isFile()) {
       records = readJsonl<InstructionRecord>(bench);
       imageRoot = stringFlag(args, 'images') ?? dirname(bench);
@@ -41,6 +46,7 @@ ${COMMON_FLAGS}`,
       const data = await stage1Data(config, stringFlag(args, 'cohort'));
       records = data[bench];
       imageRoot = data.cohortDir;
+      train = data.train;
     } else throw new UsageError(`--benchmark '${bench}' is neither a JSONL file nor 'test' / 'val'`);
     const limit = numberFlag(args, 'limit');
     if (limit !== undefined) records = records.slice(0, limit);
@@ -53,6 +59,15 @@ ${COMMON_FLAGS}`,
     });
     writeJsonl(out, preds);
     console.log(`wrote ${preds.length} predictions to ${out}`);
+    if (args.flags.metrics) {
+      const systems: Record<string, Stage1Metrics> = { [basename(ckDir)]: scoreStage1(records, new Map(preds.map((p) => [p.id, p.text]))) };
+      if (train) systems['constant baseline'] = scoreStage1(records, constantBaseline(train, records));
+      const table = stage1Table(systems);
+      const stem = out.replace(/\.jsonl$/, '');
+      writeJson(`${stem}.metrics.json`, { benchmark: bench, checkpoint: ckDir, n: records.length, systems });
+      atomicWrite(`${stem}.metrics.md`, table + '\n');
+      console.log(table);
+    }
     model.dispose();
     return 0;
   },

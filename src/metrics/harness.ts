@@ -89,6 +89,18 @@ export function readPredictions(path: string): Prediction[] {
   return preds;
 }
 
+/**
+ * The split an InstructionRecord is scored in: its `split` when set; else the VQA set as the paper's
+ * split id (ext-vqa -> ext_vqa); else, for reports from Open-I / MIMIC, openi_findings etc.; else the task.
+ */
+export function splitOf(r: InstructionRecord): string {
+  if (r.split) return r.split;
+  if (r.task === 'vqa' && r.vqaSet) return r.vqaSet.replace('-', '_');
+  const section = r.task === 'report-findings' ? 'findings' : r.task === 'report-impression' ? 'impression' : null;
+  if (section && (r.source === 'openi' || r.source === 'mimic')) return `${r.source}_${section}`;
+  return r.task;
+}
+
 /** A benchmark: InstructionRecord lines (with task) or plain {id, text} report references. */
 export function readBenchmark(path: string): BenchmarkItem[] {
   const rows = readJsonlStrict(path);
@@ -99,7 +111,7 @@ export function readBenchmark(path: string): BenchmarkItem[] {
       const r = value as unknown as InstructionRecord;
       if (typeof r.answer !== 'string') throw new Error(`${path}:${line}: id ${id}: missing string field 'answer'`);
       const task = r.task.startsWith('report') ? 'report' : r.task === 'vqa' ? 'vqa' : 'other';
-      return { id, task, split: r.split ?? r.task, answer: r.answer, answerKind: r.answerKind ?? 'free', questionType: r.questionType ?? r.task };
+      return { id, task, split: splitOf(r), answer: r.answer, answerKind: r.answerKind ?? 'free', questionType: r.questionType ?? r.task };
     }
     if (typeof value.text !== 'string') throw new Error(`${path}:${line}: id ${id}: missing string field 'text' (or an InstructionRecord with 'task' and 'answer')`);
     return { id, task: 'report', split: typeof value.split === 'string' ? value.split : 'report', answer: value.text, answerKind: 'free', questionType: 'report' };

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateFiles, evaluatePairs, matchPredictions, readBenchmark, readPredictions } from '../../src/metrics/harness.js';
+import { evaluateFiles, evaluatePairs, matchPredictions, readBenchmark, readPredictions, splitOf } from '../../src/metrics/harness.js';
+import type { InstructionRecord } from '../../src/data/types.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { normalizeReport, reportMetrics, REPORT_COLUMNS } from '../../src/metrics/report.js';
 import { vqaAccuracy, vqaScore } from '../../src/metrics/vqa.js';
 import { command as evaluateCommand } from '../../src/commands/evaluate.js';
@@ -28,6 +30,16 @@ async function captureStdout(fn: () => Promise<number>): Promise<{ code: number;
     (process.stdout as { write: unknown }).write = write;
   }
 }
+
+describe('metrics: benchmark split ids', () => {
+  it('uses split, else the VQA set, else source + section, else the task', () => {
+    const r = (x: Partial<InstructionRecord>): InstructionRecord => ({ id: 'x', studyId: 's', patientId: 'p', task: 'vqa', questionType: 'presence', images: [], prompt: '', answer: '', answerKind: 'short', boxes: [], source: 'synthetic', frame: 512, ...x });
+    assert.equal(splitOf(r({ split: 'cxr_vqa' })), 'cxr_vqa');
+    assert.equal(splitOf(r({ vqaSet: 'ext-vqa' })), 'ext_vqa');
+    assert.equal(splitOf(r({ task: 'report-impression', source: 'openi' })), 'openi_impression');
+    assert.equal(splitOf(r({ task: 'report-findings', source: 'synthetic' })), 'report-findings');
+  });
+});
 
 describe('metrics: VQA accuracy', () => {
   it('exact match for short answers, set F1 for lists, per question type', () => {
@@ -110,6 +122,21 @@ describeWithShared('metrics: CLI contracts', ['data', 'chexpert-phrases'], () =>
     assert.equal(obj.n, 2);
     // the labeler: ref 1 effusion negative, pred 1 effusion positive -> Pleural Effusion FP; Cardiomegaly TP
     assert.ok(Math.abs(obj['Micro-5'] - 2 / 3) < 1e-12);
+  });
+  it('deepmedix evaluate --out writes Table 1 and the VQA table with the published rows', async () => {
+    const bench = file('cli-bench.jsonl', [
+      { id: 'r1', task: 'report-findings', split: 'openi_findings', answer: 'No effusion.', answerKind: 'free', questionType: 'report-findings' },
+      { id: 'q1', task: 'vqa', split: 'ext_vqa', answer: 'yes', answerKind: 'short', questionType: 'presence' },
+    ]);
+    const preds = file('cli-bench-preds.jsonl', [{ id: 'r1', text: 'No effusion.' }, { id: 'q1', text: '\\boxed{yes}', model: 'mini' }]);
+    const out = join(dir, 'tables');
+    const { code } = await captureStdout(() => evaluateCommand.run(['--references', bench, '--predictions', preds, '--out', out]));
+    assert.equal(code, 0);
+    for (const f of ['table1.md', 'table1.csv', 'table1.html', 'vqa.md', 'vqa.csv', 'vqa-by-type.md', 'results.json']) assert.ok(existsSync(join(out, f)), f);
+    const csv = readFileSync(join(out, 'table1.csv'), 'utf8');
+    // BLEU-1 of an exact copy is 1 less the epsilons (tiny/small); BLEU-4 of a 3-token report is tiny^(1/4)-scaled, as in pycocoevalcap
+    assert.match(csv, /^openi_findings,ours,mini,0\.99999999\d*,/m);
+    assert.match(readFileSync(join(out, 'vqa.csv'), 'utf8'), /ours,mini,1,/);
   });
   it('deepmedix label --reports prints {id, labels} per line, unmentioned observations absent', async () => {
     const reps = file('cli-label.jsonl', [{ id: 'r1', text: 'No pneumothorax. Possible small left effusion.' }]);

@@ -138,6 +138,22 @@ describeWithShared('metrics: CLI contracts', ['data', 'chexpert-phrases'], () =>
     assert.match(csv, /^openi_findings,ours,mini,0\.99999999\d*,/m);
     assert.match(readFileSync(join(out, 'vqa.csv'), 'utf8'), /ours,mini,1,/);
   });
+  it('deepmedix evaluate takes real CheXbert label files (by id) in place of the rule labeler', async () => {
+    const refs = file('lab-refs.jsonl', [{ id: '1', text: 'a b c' }, { id: '2', text: 'd e f' }]);
+    const preds = file('lab-preds.jsonl', [{ id: '1', text: 'a b c' }, { id: '2', text: 'd e f' }]);
+    const header = 'id,Reports,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Lesion,Lung Opacity,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices';
+    // ref: 1 has Edema, 2 has Cardiomegaly (uncertain); hyp: 1 has Edema, 2 has nothing
+    const refCsv = join(dir, 'ref-labels.csv');
+    writeFileSync(refCsv, `${header}\n2,x,,,-1.0,,,,,,,,,,,\n1,y,,,,,,1.0,,,,,,,,\n`);
+    const hypCsv = join(dir, 'hyp-labels.csv');
+    writeFileSync(hypCsv, `${header}\n1,y,,,,,,1,,,,,,,,\n2,x,1,,0,,,,,,,,,,,\n`);
+    const { out } = await captureStdout(() => evaluateCommand.run(['--references', refs, '--predictions', preds, '--json', '--hyp-labels', hypCsv, '--ref-labels', refCsv]));
+    const obj = JSON.parse(out.trim()) as Record<string, number>;
+    // 5 obs: Edema tp 1, Cardiomegaly fn 1 -> micro 2/3, macro (1 + 0)/5; 14 obs: No Finding fp 1 -> micro 2/4
+    assert.ok(Math.abs(obj['Micro-5'] - 2 / 3) < 1e-12);
+    assert.ok(Math.abs(obj['Macro-5'] - 1 / 5) < 1e-12);
+    assert.ok(Math.abs(obj['Micro-14'] - 1 / 2) < 1e-12);
+  });
   it('deepmedix label --reports prints {id, labels} per line, unmentioned observations absent', async () => {
     const reps = file('cli-label.jsonl', [{ id: 'r1', text: 'No pneumothorax. Possible small left effusion.' }]);
     const { code, out } = await captureStdout(() => labelCommand.run(['--reports', reps]));

@@ -2,13 +2,14 @@
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { buildCohort } from '../data/cohort.js';
+import { prepareDatasets } from '../data/prepare.js';
 import { numberFlag, parseArgs, stringFlag, UsageError } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
   name: 'cohort',
   summary: 'render the synthetic chest X-ray cohort (studies.jsonl + 512x512 PNG images)',
-  usage: `Usage: deepmedix cohort [--n N] [--seed S] [--out DIR] [--profile P] [--concurrency K] [--quiet]
+  usage: `Usage: deepmedix cohort [--n N] [--seed S] [--out DIR] [--profile P] [--concurrency K] [--datasets] [--quiet]
 
 Renders N synthetic studies into DIR: DIR/studies.jsonl (one study per line: id, patientId, image,
 sex, age, view, labels (14 CheXpert observations: 1, 0, -1; absent when not mentioned), boxes,
@@ -18,16 +19,27 @@ The directory appears only when complete. The same seed gives byte-identical fil
   --seed S         seed (default: the profile's seed)
   --out DIR        output directory (default: data/cohort-<profile>)
   --concurrency K  studies rendered at once (default 4)
+  --datasets       also split by patient and write DIR/splits.json, instructions-train.jsonl,
+                   instructions-val.jsonl, xraybench.jsonl (+ -summary.json); benchmark.* keys set sizes
 
 ${COMMON_FLAGS}`,
   async run(argv) {
-    const args = parseArgs(argv, ['quiet']);
+    const args = parseArgs(argv, ['quiet', 'datasets']);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const n = numberFlag(args, 'n', config.cohort.n)!;
     const seed = numberFlag(args, 'seed', config.seed)!;
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n must be a positive integer, got ${n}`);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seed}`);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, `cohort-${config.profile}`);
+    if (args.flags.datasets) {
+      const t0 = Date.now();
+      const cfg = { ...config, seed, cohort: { ...config.cohort, n } };
+      const p = await prepareDatasets(cfg, out, { quiet: Boolean(args.flags.quiet), concurrency: numberFlag(args, 'concurrency', 4) });
+      console.log(`wrote ${p.studies.length} studies and datasets to ${p.dir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      console.log(`  patients split train/val/test: ${p.splits.train.length}/${p.splits.val.length}/${p.splits.test.length} studies; instructions train ${p.train.length}, val ${p.val.length}`);
+      for (const s of p.summary) console.log(`  xraybench ${s.split.padEnd(17)} ${String(s.built).padStart(6)} / ${s.requested} requested  ${JSON.stringify(s.sources)}`);
+      return 0;
+    }
     const { dir, studies, seconds } = await buildCohort(out, {
       n,
       seed,

@@ -29,7 +29,12 @@
  *   loadExtVqa(json, { imagesRoot }), loadCxrVqa(csv, { imagesRoot, columns? }) -> InstructionRecord[]
  *   verifyImages(studies, root) -> { ok, bad }   decodes every image header
  *
- * Benchmark: see benchmark.ts.
+ * XrayBench-shaped test set and the whole data stage:
+ *   buildBenchmark({ cohort, mimic?, openi?, extVqa?, cxrVqa?, nih? }, { seed, total, vqaShare?, sizes? })
+ *       -> { records (with .split), summary }   six splits; real sources take their splits
+ *   benchmarkSizes(opts), XRAYBENCH_SPLITS, PAPER_REPORT_WEIGHTS
+ *   prepareDatasets(config, dir) -> cohort + splits.json + instructions-{train,val}.jsonl + xraybench.jsonl
+ *       (what `deepmedix cohort --datasets` runs)
  */
 export { buildCohort, readStudies, studyRecord, validateStudy, type CohortOptions, type CohortManifest, type FindingMeta } from './cohort.js';
 export { sampleCohortTruth, samplePatient, type StudyTruth, type PhantomOptions } from './phantom.js';
@@ -49,4 +54,6 @@ export { loadMsCxr, msCxrGrounding, toFrame, type MsCxrPhrase } from './loaders/
 export { loadExtVqa, loadCxrVqa, CXR_VQA_DEFAULT_COLUMNS, type CxrVqaColumns } from './loaders/vqa-sets.js';
 export { verifyImages } from './loaders/verify.js';
 export { studyGridPng, writeStudyGrid } from './preview.js';
+export { buildBenchmark, benchmarkSizes, XRAYBENCH_SPLITS, PAPER_REPORT_WEIGHTS, type XrayBenchSplit, type BenchmarkSources, type SplitSummary } from './benchmark.js';
+export { prepareDatasets, type PreparedData } from './prepare.js';
 export * from './types.js';

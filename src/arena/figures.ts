@@ -28,7 +28,7 @@ function ordered<T>(rk: ArenaRanking, rows: T[][]): { names: string[]; rows: T[]
 
 /** Fig. 2h: judged battles per pair. */
 export function battleCountFigure(rk: ArenaRanking, counts: number[][]): ArenaFigure {
-  const { names, rows } = ordered(rk, counts);
+  const { names, rows } = ordered(rk, counts.map((r, i) => r.map((v, j) => (i === j ? null : v))));
   return {
     data: [
       {
@@ -37,7 +37,9 @@ export function battleCountFigure(rk: ArenaRanking, counts: number[][]): ArenaFi
         x: names,
         y: names,
         colorscale: 'Blues',
-        text: rows.map((r) => r.map((v) => String(v))),
+        reversescale: true,
+        zmin: 0,
+        text: rows.map((r) => r.map((v) => (v === null ? '' : String(v)))),
         texttemplate: '%{text}',
         hovertemplate: '%{y} vs %{x}: %{z} battles<extra></extra>',
         colorbar: { title: { text: 'battles' } },
@@ -107,6 +109,8 @@ export function arenaVsAutomatedFigure(rk: ArenaRanking, automated: Record<strin
   const maxP = Math.max(1, ...names.map((m) => params[m] ?? 0));
   const size = (m: string) => (params[m] ? 12 + 38 * Math.sqrt(params[m]! / maxP) : 12);
   const k = (m: string) => rk.models.indexOf(m);
+  const xs = names.map((m) => automated[m]);
+  const pad = Math.max(0.02, 0.15 * (Math.max(...xs) - Math.min(...xs)));
   return {
     data: [
       {
@@ -122,7 +126,7 @@ export function arenaVsAutomatedFigure(rk: ArenaRanking, automated: Record<strin
       },
     ],
     layout: layout('Arena score vs automated average (marker size: parameters)', {
-      xaxis: { title: { text: 'automated metrics average' }, gridcolor: '#e5e5e5', automargin: true },
+      xaxis: { title: { text: 'automated metrics average' }, gridcolor: '#e5e5e5', automargin: true, range: [Math.min(...xs) - pad, Math.max(...xs) + pad] },
       yaxis: { title: { text: 'arena score (normalized)' }, gridcolor: '#e5e5e5', range: [-0.1, 1.15] },
       margin: { l: 70, r: 30, t: 60, b: 60 },
     }),

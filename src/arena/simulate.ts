@@ -133,7 +133,7 @@ export interface RecoveryResult {
 /** Fit the simulated battles (IPW weights) and compare the order with the truth. */
 export function recovery(strengths: readonly number[], run: SimulationRun, bootstrap: number, seed: number): RecoveryResult {
   const fit = bradleyTerryFit(run.battles, strengths.length);
-  const boot = bootstrap > 0 ? bootstrapScores(run.battles, strengths.length, { rounds: bootstrap, seed }) : null;
+  const boot = bootstrap > 0 ? bootstrapScores(run.battles, strengths.length, { rounds: bootstrap, seed, frame: 'mean' }) : null;
   return {
     trueStrengths: strengths.map((s) => s - strengths[0]),
     fitted: fit.scores,

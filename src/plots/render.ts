@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { atomicWrite } from '../util/fsx.js';
+import { PROJECT_ROOT } from '../util/paths.js';
 import type { FigureSpec, NamedFigure } from './spec.js';
 
 /** Flags for a quiet, offline, sandbox-free headless Chromium. */
@@ -31,8 +32,8 @@ export function chromiumPath(): string | null {
 
 /** Path of the bundled plotly.js (minified). */
 export function plotlyPath(): string {
-  const require = createRequire(import.meta.url);
-  return require.resolve('plotly.js-dist-min/plotly.min.js');
+  // resolved from the project root: library code avoids import.meta (tslab compiles it to CommonJS)
+  return createRequire(join(PROJECT_ROOT, 'package.json')).resolve('plotly.js-dist-min/plotly.min.js');
 }
 
 /** A headless Chromium with a fresh user-data-dir, removed again on close. */
@@ -108,7 +109,7 @@ export class FigureRenderer {
     const url = await this.page.evaluate(
       async ({ spec, format, width, height, scale }) => {
         const Plotly = (globalThis as unknown as { Plotly: any }).Plotly; // eslint-disable-line @typescript-eslint/no-explicit-any
-        const div = document.getElementById('fig')!;
+        const div = (globalThis as any).document.getElementById('fig'); // eslint-disable-line @typescript-eslint/no-explicit-any
         Plotly.purge(div);
         const layout = { ...spec.layout, width, height };
         await Plotly.newPlot(div, spec.data, layout, { ...(spec.config ?? {}), staticPlot: true });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { grpoCurvesFigure, movingAverage, numericKeys } from '../../src/plots/training.js';
+import { findFiles, grpoCurveRows, resultsFromEvaluations } from '../../src/plots/results.js';
 
 describe('plots: figure builders', () => {
   it('grouped bars: one trace per series, values aligned to the category order, gaps as null', () => {
@@ -66,6 +67,47 @@ describe('plots: figure builders', () => {
       const figs = figureSpecsFromDir(dir);
       assert.deepEqual(figs.map((f) => f.name), ['fig2i-win-rates']);
       assert.deepEqual(figureSpecsFromDir(join(dir, 'absent')), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('plots/results: reading stage outputs', () => {
+  it('merges evaluate results per model; pools VQA question types weighted by item count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-results-'));
+    try {
+      writeFileSync(
+        join(dir, 'a.json'),
+        JSON.stringify({
+          model: 'mini-R1',
+          report: { mimic_findings: { 'BLEU-1': 0.3, Average: 0.2 } },
+          weightedAverage: { 'BLEU-1': 0.3, Average: 0.2 },
+          vqa: { ext_vqa: { overall: 0.5, byType: { presence: { accuracy: 1, n: 1 } } }, cxr_vqa: { overall: 0.25, byType: { presence: { accuracy: 0, n: 3 }, view: { accuracy: 0.5, n: 2 } } } },
+        }),
+      );
+      writeFileSync(join(dir, 'b.json'), JSON.stringify({ model: 'mini', report: { mimic_findings: { Average: 0.1 } }, vqa: {} }));
+      const r = resultsFromEvaluations([join(dir, 'a.json'), join(dir, 'b.json')]);
+      assert.deepEqual(r.report, { mimic_findings: { 'mini-R1': { 'BLEU-1': 0.3, Average: 0.2 }, mini: { Average: 0.1 } }, weighted_average: { 'mini-R1': { 'BLEU-1': 0.3, Average: 0.2 } } });
+      assert.deepEqual(r.vqa, { ext_vqa: { 'mini-R1': 0.5 }, cxr_vqa: { 'mini-R1': 0.25 } });
+      assert.deepEqual(r.vqaByQuestionType, { 'mini-R1': { presence: 0.25, view: 0.5 } });
+      writeFileSync(join(dir, 'c.json'), JSON.stringify({ report: {} }));
+      assert.throws(() => resultsFromEvaluations([join(dir, 'c.json')]), /c\.json: field 'model'/);
+      assert.deepEqual(findFiles(dir, 'b.json'), [join(dir, 'b.json')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GRPO log rows become named curves', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-grpo-'));
+    try {
+      const row = (step: number) => ({ step, reward: { total: { mean: step, std: 0 }, answer: { mean: 1, std: 0 } }, kl: null, fracRewardZeroStd: 0.5, advantageHistogram: { edges: [0, 1], counts: [1] } });
+      writeFileSync(join(dir, 'steps.jsonl'), [row(1), row(2)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+      assert.deepEqual(grpoCurveRows(join(dir, 'steps.jsonl')), [
+        { step: 1, reward: 1, r_ans: 1, frac_reward_zero_std: 0.5 },
+        { step: 2, reward: 2, r_ans: 1, frac_reward_zero_std: 0.5 },
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

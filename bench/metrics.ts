@@ -8,6 +8,7 @@
  * Run: npx tsx bench/metrics.ts [--pairs 14200]   (needs ../shared and /usr/bin/python3 with python3-nltk)
  */
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,6 @@ import { normalizeReport } from '../src/metrics/report.js';
 import { corpusRougeL } from '../src/metrics/rouge.js';
 import { defaultWordNet } from '../src/metrics/wordnet.js';
 import { PROJECT_ROOT, sharedPath } from '../src/util/paths.js';
-import type { Labels } from '../src/data/types.js';
 
 const argIdx = process.argv.indexOf('--pairs');
 const N = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 14200;
@@ -33,60 +33,66 @@ const n = raw.length;
 const rawPairs: [string, string][] = [];
 for (let i = 0; i < N; i++) rawPairs.push([raw[i % n], raw[(i + 1 + 17 * Math.floor(i / n)) % n]]);
 
-const ms = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;
 const t: Record<string, number> = {};
-let t0 = process.hrtime.bigint();
-defaultWordNet().synonymNames('heart');
-t.setup = ms(t0);
-t0 = process.hrtime.bigint();
-const hyps = rawPairs.map(([h]) => normalizeReport(h));
+const c: Record<string, number> = {};
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** Time a stage: wall-clock ms into t, process CPU ms (all threads) into c. */
+function timed<T>(name: string, fn: () => T): T {
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  const out = fn();
+  t[name] = performance.now() - w0;
+  c[name] = cpuMs() - c0;
+  return out;
+}
+timed('setup', () => defaultWordNet().synonymNames('heart'));
+const hyps = timed('normalize', () => rawPairs.map(([h]) => normalizeReport(h)));
 const refs = rawPairs.map(([, r]) => [normalizeReport(r)]);
-t.normalize = ms(t0);
-t0 = process.hrtime.bigint();
-const bleu = corpusBleu(hyps, refs).bleu;
-t.bleu = ms(t0);
-t0 = process.hrtime.bigint();
-const meteor = corpusMeteor(hyps, refs).perReport;
-t.meteor = ms(t0);
-t0 = process.hrtime.bigint();
-const rouge = corpusRougeL(hyps, refs).perReport;
-t.rouge = ms(t0);
-t0 = process.hrtime.bigint();
-const cache = new Map<string, Labels>();
-const lab = (x: string): Labels => cache.get(x) ?? (cache.set(x, labelReport(x)), cache.get(x)!);
-const f1 = chexpertF1(rawPairs.map(([h]) => lab(h)), rawPairs.map(([, r]) => lab(r)));
-t.chexpert = ms(t0);
-t0 = process.hrtime.bigint();
-const rg = radgraphF1(rawPairs.map(([h]) => h), rawPairs.map(([, r]) => r)).f1;
-t.radgraph = ms(t0);
+const bleu = timed('bleu', () => corpusBleu(hyps, refs).bleu);
+const meteor = timed('meteor', () => corpusMeteor(hyps, refs).perReport);
+const rouge = timed('rouge', () => corpusRougeL(hyps, refs).perReport);
+const f1 = timed('chexpert', () => chexpertF1(rawPairs.map(([h]) => labelReport(h)), rawPairs.map(([, r]) => labelReport(r))));
+const rg = timed('radgraph', () => radgraphF1(rawPairs.map(([h]) => h), rawPairs.map(([, r]) => r)).f1);
 const oursShared = t.bleu + t.meteor + t.rouge;
 const oursAll = Object.values(t).reduce((a, b) => a + b, 0);
+const oursSharedCpu = c.bleu + c.meteor + c.rouge;
+const oursAllCpu = Object.values(c).reduce((a, b) => a + b, 0);
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-metrics-'));
 const pairsFile = join(dir, 'pairs.json');
 writeFileSync(pairsFile, JSON.stringify({ pairs: hyps.map((h, i) => [h, refs[i][0]]) }));
-console.log(`ours: ${N} pairs, all 11 metrics in ${(oursAll / 1000).toFixed(2)} s; running the NLTK peer on the same pairs…`);
+console.log(`ours: ${N} pairs, all 11 metrics in ${(oursAll / 1000).toFixed(2)} s (CPU ${(oursAllCpu / 1000).toFixed(2)} s); running the NLTK peer on the same pairs…`);
 const py = spawnSync('/usr/bin/python3', [join(PROJECT_ROOT, 'scripts/reference/bench_nltk.py'), pairsFile], { encoding: 'utf8', maxBuffer: 1 << 28 });
 if (py.status !== 0) throw new Error(`peer failed: ${py.stderr}`);
-const peer = JSON.parse(py.stdout) as { seconds: Record<string, number>; bleu: number[]; meteor: number[]; rouge: number[] };
+const peer = JSON.parse(py.stdout) as { seconds: Record<string, number>; cpuSeconds: Record<string, number>; bleu: number[]; meteor: number[]; rouge: number[] };
 const peerShared = (peer.seconds.bleu + peer.seconds.meteor + peer.seconds.rouge) * 1000;
+const peerSharedCpu = (peer.cpuSeconds.bleu + peer.cpuSeconds.meteor + peer.cpuSeconds.rouge) * 1000;
 
 const bleuDiff = Math.max(...bleu.map((b, k) => Math.abs(b - peer.bleu[k])));
 const meteorDiff = Math.max(...meteor.map((m, i) => Math.abs(m - peer.meteor[i])));
 const rougeDiff = Math.max(...rouge.map((r, i) => Math.abs(r - peer.rouge[i])));
-const row = (name: string, a: number, b: number | null): string => `${name.padEnd(26)} ${(a / 1000).toFixed(3).padStart(8)} s ${b === null ? '' : `${(b / 1000).toFixed(3).padStart(9)} s ${(b / a).toFixed(1).padStart(7)}×`}`;
-console.log(`\n${'stage'.padEnd(26)} ${'ours'.padStart(10)} ${'peer'.padStart(11)} ${'ratio'.padStart(8)}`);
-console.log(row('setup (WordNet index)', t.setup, peer.seconds.setup * 1000));
-console.log(row('BLEU-1..4', t.bleu, peer.seconds.bleu * 1000));
-console.log(row('METEOR', t.meteor, peer.seconds.meteor * 1000));
-console.log(row('ROUGE-L (peer: py port)', t.rouge, peer.seconds.rouge * 1000));
-console.log(row('BLEU+METEOR+ROUGE-L', oursShared, peerShared));
-console.log(row('normalize', t.normalize, null));
-console.log(row('CheXpert-style F1', t.chexpert, null));
-console.log(row('RadGraph-style F1', t.radgraph, null));
-console.log(row('all 11 metrics (+setup)', oursAll, null));
+const sec = (x: number): string => (x / 1000).toFixed(3).padStart(8);
+const row = (name: string, key: string | null, a: number, ac: number, b?: number, bc?: number): string =>
+  `${name.padEnd(26)} ${sec(a)} ${sec(ac)}` + (b === undefined || bc === undefined ? '' : ` ${sec(b)} ${sec(bc)} ${(b / a).toFixed(1).padStart(6)}× ${(bc / ac).toFixed(1).padStart(6)}×`);
+const p = (k: string): [number, number] => [peer.seconds[k] * 1000, peer.cpuSeconds[k] * 1000];
+console.log(`\nload average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores (wall-clock times suffer under load; CPU times less so)`);
+console.log(`${'stage'.padEnd(26)} ${'ours wall'.padStart(8)} ${'ours cpu'.padStart(8)} ${'NLTK wall'.padStart(8)} ${'NLTK cpu'.padStart(8)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)}   (seconds; ratio = peer / ours)`);
+console.log(row('setup (WordNet index)', null, t.setup, c.setup, ...p('setup')));
+console.log(row('BLEU-1..4', null, t.bleu, c.bleu, ...p('bleu')));
+console.log(row('METEOR', null, t.meteor, c.meteor, ...p('meteor')));
+console.log(row('ROUGE-L (peer: py port)', null, t.rouge, c.rouge, ...p('rouge')));
+console.log(row('BLEU+METEOR+ROUGE-L', null, oursShared, oursSharedCpu, peerShared, peerSharedCpu));
+console.log(row('normalize', null, t.normalize, c.normalize));
+console.log(row('CheXpert-style F1', null, t.chexpert, c.chexpert));
+console.log(row('RadGraph-style F1', null, t.radgraph, c.radgraph));
+console.log(row('all 11 metrics (+setup)', null, oursAll, oursAllCpu));
 console.log(`\nscores: BLEU ${bleu.map((b) => b.toFixed(4)).join('/')}, METEOR ${(meteor.reduce((a, b) => a + b, 0) / N).toFixed(4)}, ROUGE-L ${(rouge.reduce((a, b) => a + b, 0) / N).toFixed(4)}, RadGraph ${rg.toFixed(4)}, Micro-14 ${f1['Micro-14'].toFixed(4)}`);
 console.log(`agreement with the peer: max |ΔBLEU| ${bleuDiff.toExponential(2)} (≤ 1e-6), max |ΔMETEOR| ${meteorDiff.toExponential(2)} (≤ 1e-4), max |ΔROUGE-L| ${rougeDiff.toExponential(2)} (≤ 1e-6)`);
-const ok = oursAll < 20000 && peerShared / oursShared >= 10 && bleuDiff <= 1e-6 && meteorDiff <= 1e-4 && rougeDiff <= 1e-6;
-console.log(`targets: all metrics < 20 s: ${oursAll < 20000 ? 'met' : 'MISSED'}; ≥ 10× peer: ${peerShared / oursShared >= 10 ? 'met' : 'MISSED'}; equal scores: ${bleuDiff <= 1e-6 && meteorDiff <= 1e-4 && rougeDiff <= 1e-6 ? 'met' : 'MISSED'}`);
+const equal = bleuDiff <= 1e-6 && meteorDiff <= 1e-4 && rougeDiff <= 1e-6;
+const verdict = (okWall: boolean, okCpu: boolean): string => `wall ${okWall ? 'met' : 'MISSED'}, cpu ${okCpu ? 'met' : 'MISSED'}`;
+console.log(`targets: all metrics < 20 s: ${verdict(oursAll < 20000, oursAllCpu < 20000)}; ≥ 10× NLTK: ${verdict(peerShared / oursShared >= 10, peerSharedCpu / oursSharedCpu >= 10)}; equal scores: ${equal ? 'met' : 'MISSED'}`);
+const ok = oursAll < 20000 && peerShared / oursShared >= 10 && equal;
 process.exitCode = ok ? 0 : 1;

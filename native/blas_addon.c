@@ -18,6 +18,8 @@
  *   transpose(heap, inOff, outOff, shape, perm)   4-byte elements, out dim i = in dim perm[i]
  *   sum(heap, inOff, outOff, shape, reduced)        float32 sum over dims with reduced[d] = 1
  *   tanh(heap, inOff, outOff, n)                    float32, vectorizable polynomial/exp form
+ *   exp(heap, inOff, outOff, n)                     float32, vectorizable
+ *   compare(heap, op, dtype, aOff, bOff, outOff, shape, aStrides, bStrides)   broadcasting ==,!=,<,<=,>,>= to bool
  *   setThreads(n)  threads used for products (own batch split + OpenBLAS's threads)
  *   info()         { config, threads, corename }
  */
@@ -459,6 +461,130 @@ static napi_value Tanh(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- exp, float32: e^x = 2^n e^r as in tanh's exp_pos, over the whole float range ----
+   x > 88.7228 -> +Inf, x < -103.98 -> 0 (below the smallest subnormal), NaN stays NaN; the
+   2^n scale is applied in two halves so subnormal results come out right. */
+static inline float exp_any(float x) {
+  const float xc = x > 88.7228394f ? 88.7228394f : (x < -104.f ? -104.f : x);
+  const float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.f / 5040.f;
+  p = p * r + 1.f / 720.f;
+  p = p * r + 1.f / 120.f;
+  p = p * r + 1.f / 24.f;
+  p = p * r + 1.f / 6.f;
+  p = p * r + 0.5f;
+  p = p * r + 1.f;
+  p = p * r + 1.f;
+  const int32_t ni = (int32_t)n;
+  const int32_t n1 = ni / 2, n2 = ni - n1;
+  union { float f; int32_t i; } s1, s2;
+  s1.i = (n1 + 127) << 23;
+  s2.i = (n2 + 127) << 23;
+  float y = (p * s1.f) * s2.f;
+  y = x > 88.7228394f ? __builtin_inff() : y;
+  y = x < -104.f ? 0.f : y;
+  return x != x ? x : y;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void exp_array(const float *x, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = exp_any(x[i]);
+}
+
+/* exp(heap, inOff, outOff, n) */
+static napi_value Exp(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *base;
+  size_t len;
+  double inOff, outOff;
+  int64_t n;
+  if (argc != 4 || !get_heap(env, argv[0], &base, &len) || napi_get_value_double(env, argv[1], &inOff) != napi_ok ||
+      napi_get_value_double(env, argv[2], &outOff) != napi_ok || !get_int(env, argv[3], &n) || n < 0)
+    THROW(env, "exp(heap, inOff, outOff, n): bad arguments");
+  if (!in_heap(inOff, 4.0 * (double)n, len) || !in_heap(outOff, 4.0 * (double)n, len)) {
+    napi_throw_range_error(env, NULL, "exp: operand outside the heap or misaligned");
+    return NULL;
+  }
+  exp_array((const float *)(base + (size_t)inOff), (float *)(base + (size_t)outOff), n);
+  return NULL;
+}
+
+/* ---- comparisons with broadcasting: out (uint8 0/1) over outShape, a and b read with strides
+   (0 on broadcast dims); op 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >=; dtype 0 float32, 1 int32. */
+#define CMP_LOOP(T)                                                                       \
+  do {                                                                                    \
+    const T *A = (const T *)a;                                                            \
+    const T *Bv = (const T *)b;                                                           \
+    switch (op) {                                                                         \
+      case 0: for (int64_t i = 0; i < n; i++) o[i] = A[i * sa] == Bv[i * sb]; break;     \
+      case 1: for (int64_t i = 0; i < n; i++) o[i] = A[i * sa] != Bv[i * sb]; break;     \
+      case 2: for (int64_t i = 0; i < n; i++) o[i] = A[i * sa] < Bv[i * sb]; break;      \
+      case 3: for (int64_t i = 0; i < n; i++) o[i] = A[i * sa] <= Bv[i * sb]; break;     \
+      case 4: for (int64_t i = 0; i < n; i++) o[i] = A[i * sa] > Bv[i * sb]; break;      \
+      default: for (int64_t i = 0; i < n; i++) o[i] = A[i * sa] >= Bv[i * sb]; break;    \
+    }                                                                                     \
+  } while (0)
+
+static void cmp_inner(int op, int dtype, const char *a, int64_t sa, const char *b, int64_t sb, uint8_t *o, int64_t n) {
+  if (dtype == 0) CMP_LOOP(float);
+  else CMP_LOOP(int32_t);
+}
+
+/* compare(heap, op, dtype, aOff, bOff, outOff, outShape[], aStrides[], bStrides[]) (strides in elements) */
+static napi_value Compare(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *base;
+  size_t len;
+  int64_t op, dtype, shape[MAXR], sa[MAXR], sb[MAXR];
+  double aOff, bOff, outOff;
+  uint32_t r, r1, r2;
+  if (argc != 9 || !get_heap(env, argv[0], &base, &len) || !get_int(env, argv[1], &op) || !get_int(env, argv[2], &dtype) ||
+      napi_get_value_double(env, argv[3], &aOff) != napi_ok || napi_get_value_double(env, argv[4], &bOff) != napi_ok ||
+      napi_get_value_double(env, argv[5], &outOff) != napi_ok || !get_dims(env, argv[6], shape, &r) || !get_dims(env, argv[7], sa, &r1) ||
+      !get_dims(env, argv[8], sb, &r2) || r1 != r || r2 != r || op < 0 || op > 5 || dtype < 0 || dtype > 1)
+    THROW(env, "compare(heap, op, dtype, aOff, bOff, outOff, shape, aStrides, bStrides): bad arguments");
+  double n = 1, aLast = 0, bLast = 0; /* element index of the last element read */
+  for (uint32_t i = 0; i < r; i++) {
+    n *= (double)shape[i];
+    if (shape[i] > 0) {
+      aLast += (double)(shape[i] - 1) * (double)sa[i];
+      bLast += (double)(shape[i] - 1) * (double)sb[i];
+    }
+  }
+  if (n == 0) return NULL;
+  if (!in_heap(aOff, 4.0 * (aLast + 1), len) || !in_heap(bOff, 4.0 * (bLast + 1), len) || !(outOff >= 0 && outOff + n <= (double)len)) {
+    napi_throw_range_error(env, NULL, "compare: operand outside the heap or misaligned");
+    return NULL;
+  }
+  const char *A = base + (size_t)aOff;
+  const char *B = base + (size_t)bOff;
+  uint8_t *O = (uint8_t *)(base + (size_t)outOff);
+  const int last = (int)r - 1;
+  const int64_t inner = shape[last];
+  const int64_t outer = (int64_t)n / inner;
+  int64_t idx[MAXR] = {0};
+  for (int64_t q = 0; q < outer; q++) {
+    int64_t ao = 0, bo = 0;
+    for (int i = 0; i < last; i++) {
+      ao += idx[i] * sa[i];
+      bo += idx[i] * sb[i];
+    }
+    cmp_inner((int)op, (int)dtype, A + 4 * ao, sa[last], B + 4 * bo, sb[last], O + q * inner, inner);
+    for (int i = last - 1; i >= 0; i--) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return NULL;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -492,6 +618,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"transpose", NULL, Transpose, NULL, NULL, NULL, napi_default, NULL},
       {"sum", NULL, Sum, NULL, NULL, NULL, napi_default, NULL},
       {"tanh", NULL, Tanh, NULL, NULL, NULL, napi_default, NULL},
+      {"exp", NULL, Exp, NULL, NULL, NULL, napi_default, NULL},
+      {"compare", NULL, Compare, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   g_blas_threads = -1;

@@ -1,8 +1,11 @@
 /**
- * Tanh (float32, on the addon's vectorized loop) and GatherV2 (4-byte dtypes, batchDims 0, row
- * copies inside the wasm heap) for tfjs's wasm backend. The stock wasm Tanh is a scalar loop
- * (about 10x slower, and GELU calls it on the largest activation of every block); the stock
- * Gather is slow for embedding lookups. Everything else goes to the stock kernels.
+ * Element-wise kernels for tfjs's wasm backend where the stock ones are slow on this model:
+ * Tanh and Exp (float32, the addon's vectorized loops: the stock ones are scalar, ~10x slower;
+ * GELU and logSumExp call them on the largest tensors), comparisons (Equal … GreaterEqual,
+ * float32/int32 with broadcasting: the stock broadcast path costs ~100 ns per element, and the
+ * gradient of max — in every logSumExp — runs Equal on the logits), Cast bool/int32 -> float32
+ * and bool -> int32, and GatherV2 (4-byte dtypes, batchDims 0, row copies inside the heap).
+ * Everything else goes to the stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -19,6 +22,110 @@ export function tanhKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig 
       const out = backend.makeOutput(x.shape, 'float32');
       const n = x.shape.reduce((p, d) => p * d, 1);
       addon.tanh(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), n);
+      return out;
+    }
+    return stock.kernelFunc(args);
+  };
+  return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
+}
+
+export function expKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { inputs, backend } = args;
+    const x = inputs.x as TensorInfo;
+    if (isWasmBackendLike(backend) && x.dtype === 'float32') {
+      const out = backend.makeOutput(x.shape, 'float32');
+      const n = x.shape.reduce((p, d) => p * d, 1);
+      addon.exp(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), n);
+      return out;
+    }
+    return stock.kernelFunc(args);
+  };
+  return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
+}
+
+/** Comparison kernels and the addon's op codes. */
+export const COMPARE_OPS: Record<string, number> = { Equal: 0, NotEqual: 1, Less: 2, LessEqual: 3, Greater: 4, GreaterEqual: 5 };
+
+/**
+ * Broadcast a and b to a common shape and describe each as strides over it (0 on broadcast
+ * dims), with size-1 dims dropped and dims merged where both operands stay contiguous.
+ * Null when the shapes do not broadcast.
+ */
+export function broadcastStrides(aShape: number[], bShape: number[]): { shape: number[]; outShape: number[]; a: number[]; b: number[] } | null {
+  const r = Math.max(aShape.length, bShape.length);
+  const outShape: number[] = [];
+  const strides = (shape: number[]) => {
+    const st = new Array<number>(r).fill(0);
+    let s = 1;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      st[r - shape.length + i] = shape[i] === 1 ? 0 : s;
+      s *= shape[i];
+    }
+    return st;
+  };
+  for (let i = 0; i < r; i++) {
+    const da = aShape[aShape.length - r + i] ?? 1;
+    const db = bShape[bShape.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return null;
+    outShape.push(da === 1 ? db : da);
+  }
+  const sa = strides(aShape);
+  const sb = strides(bShape);
+  const shape: number[] = [];
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < r; i++) {
+    if (outShape[i] === 1) continue;
+    const k = shape.length - 1;
+    if (k >= 0 && a[k] === sa[i] * outShape[i] && b[k] === sb[i] * outShape[i]) {
+      shape[k] *= outShape[i];
+      a[k] = sa[i];
+      b[k] = sb[i];
+    } else {
+      shape.push(outShape[i]);
+      a.push(sa[i]);
+      b.push(sb[i]);
+    }
+  }
+  if (shape.length === 0) return { shape: [1], outShape, a: [0], b: [0] };
+  return { shape, outShape, a, b };
+}
+
+export function compareKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig {
+  const op = COMPARE_OPS[stock.kernelName];
+  const kernelFunc = (args: KernelArgs) => {
+    const { inputs, backend } = args;
+    const a = inputs.a as TensorInfo;
+    const b = inputs.b as TensorInfo;
+    if (isWasmBackendLike(backend) && op !== undefined && a.dtype === b.dtype && (a.dtype === 'float32' || a.dtype === 'int32')) {
+      const plan = broadcastStrides(a.shape, b.shape);
+      if (plan && plan.shape.length <= 8) {
+        const out = backend.makeOutput(plan.outShape, 'bool');
+        const buf = heapBuffer(backend);
+        addon.compare(buf, op, a.dtype === 'float32' ? 0 : 1, heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), plan.shape, plan.a, plan.b);
+        return out;
+      }
+    }
+    return stock.kernelFunc(args);
+  };
+  return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
+}
+
+/** Cast bool/int32 -> float32 and bool -> int32 by typed-array conversion on the heap. */
+export function castKernel(stock: KernelConfig): KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as TensorInfo;
+    const to = attrs?.dtype as string | undefined;
+    const ok = (to === 'float32' && (x.dtype === 'bool' || x.dtype === 'int32')) || (to === 'int32' && x.dtype === 'bool');
+    if (isWasmBackendLike(backend) && ok) {
+      const n = x.shape.reduce((p, d) => p * d, 1);
+      const out = backend.makeOutput(x.shape, to as 'float32' | 'int32');
+      const buf = heapBuffer(backend);
+      const src = x.dtype === 'bool' ? new Uint8Array(buf, heapOffset(backend, x), n) : new Int32Array(buf, heapOffset(backend, x), n);
+      const dst = to === 'float32' ? new Float32Array(buf, heapOffset(backend, out), n) : new Int32Array(buf, heapOffset(backend, out), n);
+      dst.set(src);
       return out;
     }
     return stock.kernelFunc(args);

@@ -3,17 +3,18 @@
  * imports this module, whose `onBackendReady` hook calls `installFastKernels`) and listed in
  * `choice.kernels`, which the start-up line prints.
  *
- * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather) and GatherV2
- * (row copies) in TypeScript, and — when the OpenBLAS addon loads — BatchMatMul and _FusedMatMul
- * on sgemm, Transpose, Sum and Tanh on the addon's C loops; each falls back to the stock kernel
- * for anything it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
+ * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), GatherV2
+ * (row copies) and Cast (typed-array conversion) in TypeScript, and — when the OpenBLAS addon
+ * loads — BatchMatMul and _FusedMatMul on sgemm, Transpose, Sum, Tanh, Exp and the comparisons
+ * (Equal … GreaterEqual) on the addon's C loops; each falls back to the stock kernel for anything
+ * it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
  * Other backends are left as they are.
  */
 import * as tf from '@tensorflow/tfjs';
 import { onBackendReady, type BackendChoice } from '../backend.js';
 import { loadBlas } from './native.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
-import { gatherKernel, tanhKernel } from './elementwise_native.js';
+import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, tanhKernel } from './elementwise_native.js';
 import { sumKernel, transposeKernel } from './layout_native.js';
 import { unsortedSegmentSumWasm } from './segment_sum.js';
 import { isWasmBackendLike } from './wasm_heap.js';
@@ -56,12 +57,13 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
     notes.push('UnsortedSegmentSum (js)');
   }
   const stock = (name: string) => stockKernels.get(`wasm/${name}`) ?? tf.getKernel(name, 'wasm');
-  if (stock('GatherV2')) {
-    replaceKernel(gatherKernel(stock('GatherV2')!));
-    notes.push('GatherV2 (js)');
-  }
+  const js = ['GatherV2', 'Cast'].filter((k) => stock(k));
+  if (stock('GatherV2')) replaceKernel(gatherKernel(stock('GatherV2')!));
+  if (stock('Cast')) replaceKernel(castKernel(stock('Cast')!));
+  if (js.length) notes.push(`${js.join('+')} (js)`);
   const blas = loadBlas();
-  const wanted = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Sum', 'Tanh'];
+  const compares = Object.keys(COMPARE_OPS);
+  const wanted = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Sum', 'Tanh', 'Exp', ...compares];
   if (blas.addon && wanted.every((k) => stock(k))) {
     const addon = blas.addon;
     replaceKernel(batchMatMulKernel(addon, stock('BatchMatMul')!));
@@ -69,7 +71,9 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
     replaceKernel(transposeKernel(addon, stock('Transpose')!));
     replaceKernel(sumKernel(addon, stock('Sum')!));
     replaceKernel(tanhKernel(addon, stock('Tanh')!));
-    notes.push(`${wanted.join('+')} (${blas.reason})`);
+    replaceKernel(expKernel(addon, stock('Exp')!));
+    for (const k of compares) replaceKernel(compareKernel(addon, stock(k)!));
+    notes.push(`${wanted.filter((k) => !compares.includes(k)).join('+')}+comparisons (${blas.reason})`);
   } else {
     notes.push(`stock matMul (no OpenBLAS addon: ${blas.reason})`);
   }

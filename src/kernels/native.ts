@@ -36,6 +36,10 @@ export interface BlasAddon {
   sum(heap: ArrayBuffer, inOff: number, outOff: number, shape: number[], reduced: number[]): void;
   /** float32 tanh of n elements (out may equal in). */
   tanh(heap: ArrayBuffer, inOff: number, outOff: number, n: number): void;
+  /** float32 exp of n elements. */
+  exp(heap: ArrayBuffer, inOff: number, outOff: number, n: number): void;
+  /** Broadcasting comparison (op 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >=; dtype 0 float32, 1 int32) to bool. */
+  compare(heap: ArrayBuffer, op: number, dtype: number, aOff: number, bOff: number, outOff: number, shape: number[], aStrides: number[], bStrides: number[]): void;
   setThreads(n: number): void;
   info(): { config: string; corename: string; threads: number };
 }

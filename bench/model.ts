@@ -1,0 +1,192 @@
+/**
+ * The default model's training step and KV-cached generation, tfjs (wasm with the workbench's
+ * kernels, and with the stock kernels) side by side with the same architecture in PyTorch
+ * (bench/peers/torch_vlm.py) at the same thread count, plus a per-kernel time breakdown.
+ *
+ *   npx tsx bench/model.ts [--profile default] [--threads 2] [--batch 32] [--text-len 128]
+ *                          [--steps 2] [--rows 8] [--new-tokens 128] [--no-stock] [--no-torch]
+ *
+ * Training step = forward, answer-token cross-entropy (every position scored here), backward,
+ * global-norm clipping and AdamW — the SFT trainer's own functions (answerLoss, clipByGlobalNorm,
+ * AdamW); the peer does the same with torch.optim.AdamW. Generation = `generate` with G = rows
+ * samples of one prompt (24 tokens), temperature 1, `newTokens` steps with the KV cache; the peer
+ * samples the same way. Tokens/s use the best wall time of the measured runs; CPU time is printed
+ * beside it because this machine is shared: wall-clock ratios move with the load, so compare
+ * within one run and read the CPU-time columns as the less noisy view.
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, tf } from '../src/backend.js';
+import { resolveConfig } from '../src/config.js';
+import { installFastKernels, restoreStockKernels } from '../src/kernels/index.js';
+import { nativeThreads } from '../src/kernels/native.js';
+import { formatKernelTimes, profileKernels } from '../src/kernels/profile.js';
+import { generate } from '../src/model/generate.js';
+import { forwardMacs, numPrefix, specFromConfig, type ModelSpec } from '../src/model/spec.js';
+import { VisionLanguageModel } from '../src/model/vlm.js';
+import { SPECIALS, Tokenizer } from '../src/text/tokenizer.js';
+import { AdamW, clipByGlobalNorm } from '../src/train/optim.js';
+import { answerLoss } from '../src/train/sft.js';
+import { parseArgs } from '../src/util/args.js';
+import { Rng } from '../src/util/rng.js';
+
+interface Timing {
+  tokensPerSec: number;
+  wallMs: number[];
+  cpuMs: number[];
+}
+
+function timed(run: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  run();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
+}
+
+/** A tokenizer whose vocabulary matches the spec (synthetic merges: only ids matter here). */
+function benchTokenizer(vocab: number, coordBins: number): Tokenizer {
+  const merges: [number, number][] = [];
+  const fixed = SPECIALS.length + 256 + coordBins;
+  for (let i = 0; i < vocab - fixed; i++) merges.push([SPECIALS.length + (i % 256), SPECIALS.length + 97 + Math.floor(i / 256)]);
+  return new Tokenizer({ kind: 'deepmedix-bpe', version: 1, specials: [...SPECIALS], coordBins, merges });
+}
+
+function trainTfjs(spec: ModelSpec, batch: number, textLen: number, steps: number, weightDecay: number): Timing {
+  const model = new VisionLanguageModel(spec, 1);
+  const rng = new Rng('bench-train');
+  const S = spec.imageSize;
+  const pixels = tf.tensor3d(Float32Array.from({ length: batch * S * S }, () => rng.next()), [batch, S, S]);
+  const ids = Int32Array.from({ length: batch * (textLen + 1) }, () => rng.int(0, spec.vocabSize - 1));
+  const tokens = tf.tensor2d(ids.filter((_, i) => i % (textLen + 1) !== textLen), [batch, textLen], 'int32');
+  const targets = tf.tensor1d(ids.filter((_, i) => i % (textLen + 1) !== 0), 'int32');
+  const lossMask = tf.ones([batch * textLen]) as tf.Tensor1D;
+  const b = { pixels, tokens, targets, lossMask, scored: batch * textLen, tokensIn: batch * textLen };
+  const opt = new AdamW(model.params, model.decayed, { weightDecay });
+  const names = [...model.params.keys()];
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let s = 0; s < steps + 1; s++) {
+    const t = timed(() => {
+      const { value, grads } = tf.variableGrads(() => answerLoss(model, b), model.variables);
+      const named = new Map<string, tf.Tensor>(names.map((n) => [n, grads[model.params.get(n)!.name]]));
+      const clipped = clipByGlobalNorm(named, 1.0);
+      opt.apply(clipped.grads, 1e-4);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads), ...clipped.grads.values()]);
+    });
+    if (s > 0) {
+      wallMs.push(t.wall);
+      cpuMs.push(t.cpu);
+    }
+  }
+  tf.dispose([pixels, tokens, targets, lossMask]);
+  model.dispose();
+  return { tokensPerSec: (batch * textLen) / (Math.min(...wallMs) / 1000), wallMs, cpuMs };
+}
+
+function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newTokens: number, reps: number): Timing & { steps: number } {
+  const model = new VisionLanguageModel(spec, 1);
+  const tok = benchTokenizer(spec.vocabSize, 512);
+  const rng = new Rng('bench-gen');
+  const S = spec.imageSize;
+  const input = { pixels: Float32Array.from({ length: S * S }, () => rng.next()), prompt: [tok.bosId, ...Array.from({ length: promptLen - 1 }, () => rng.int(20, 700))] };
+  const opts = { maxNewTokens: newTokens, samplesPerPrompt: rows, temperature: 1, rng: 7 };
+  generate(model, tok, [input], { ...opts, maxNewTokens: 4 }); // warm-up
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  let steps = 0;
+  for (let r = 0; r < reps; r++) {
+    const t = timed(() => {
+      const out = generate(model, tok, [input], opts);
+      steps = Math.max(...out.map((g) => g.tokens.length));
+    });
+    wallMs.push(t.wall);
+    cpuMs.push(t.cpu);
+  }
+  model.dispose();
+  // Every row is computed at every step (finished rows are fed pads), so positions = rows x steps.
+  return { tokensPerSec: (rows * steps) / (Math.min(...wallMs) / 1000), wallMs, cpuMs, steps };
+}
+
+function torchPeer(job: object): Timing | string {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'torch_vlm.py');
+  const r = spawnSync('/usr/bin/python3', [script], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return `torch peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
+  return JSON.parse(r.stdout) as Timing;
+}
+
+const ms = (v: number[]) => v.map((x) => x.toFixed(0)).join('/');
+const line = (name: string, t: Timing | string | null, ref?: Timing | null) => {
+  if (t == null) return `  ${name.padEnd(26)} (skipped)`;
+  if (typeof t === 'string') return `  ${name.padEnd(26)} ${t}`;
+  const cpuPerTok = Math.min(...t.cpuMs) / (t.tokensPerSec * (Math.min(...t.wallMs) / 1000));
+  const ratio = ref ? `  ${(t.tokensPerSec / ref.tokensPerSec).toFixed(2)}× torch` : '';
+  return `  ${name.padEnd(26)} ${t.tokensPerSec.toFixed(0).padStart(7)} tokens/s   wall ms ${ms(t.wallMs).padEnd(16)} cpu ms ${ms(t.cpuMs).padEnd(16)} cpu µs/token ${(1000 * cpuPerTok).toFixed(0).padStart(6)}${ratio}`;
+};
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), ['no-stock', 'no-torch']);
+  const cfg = resolveConfig(String(flags.profile ?? 'default'));
+  const threads = flags.threads ? Number(flags.threads) : nativeThreads();
+  process.env.DEEPMEDIX_THREADS = String(threads);
+  const spec = specFromConfig(cfg.model, cfg.model.vocabSize);
+  const batch = Number(flags.batch ?? cfg.sft.batchSize);
+  const textLen = Number(flags['text-len'] ?? Math.min(128, spec.maxLen));
+  const steps = Number(flags.steps ?? 2);
+  const rows = Number(flags.rows ?? 8);
+  const newTokens = Number(flags['new-tokens'] ?? 128);
+  const promptLen = Math.min(24, spec.maxLen - newTokens - 1);
+  if (promptLen < 2) throw new Error(`bench: maxLen ${spec.maxLen} leaves no room for a prompt before ${newTokens} new tokens`);
+
+  const choice = await initBackend();
+  if (choice.tfBackend !== 'wasm') console.log(`note: backend is '${choice.tfBackend}', not wasm: the stock/ours comparison does not apply`);
+  const trainFlops = 6 * forwardMacs(spec, batch, textLen);
+  console.log(
+    `model bench: ${flags.profile ?? 'default'} spec d=${spec.dModel} layers=${spec.nLayers}+${spec.encoderLayers} heads=${spec.nHeads} ff=${spec.dFf} vocab=${spec.vocabSize} prefix=${numPrefix(spec)}; ` +
+      `train batch ${batch} x ${textLen} tokens (${(trainFlops / 1e9).toFixed(1)} GFLOP/step); generate G=${rows}, ${newTokens} new tokens; ${threads} thread(s)`,
+  );
+
+  // Ours first (as installed at start-up), with a per-kernel breakdown of the training steps.
+  const prof = profileKernels();
+  const oursTrain = trainTfjs(spec, batch, textLen, steps, cfg.sft.weightDecay);
+  const breakdown = prof.stop();
+  const oursGen = generateTfjs(spec, rows, promptLen, newTokens, 2);
+
+  let stockTrain: Timing | null = null;
+  let stockGen: Timing | null = null;
+  if (!flags['no-stock'] && choice.tfBackend === 'wasm') {
+    restoreStockKernels();
+    stockTrain = trainTfjs(spec, batch, textLen, 1, cfg.sft.weightDecay);
+    stockGen = generateTfjs(spec, rows, promptLen, newTokens, 1);
+    installFastKernels('wasm');
+  }
+  let torchTrain: Timing | string | null = null;
+  let torchGen: Timing | string | null = null;
+  if (!flags['no-torch']) {
+    torchTrain = torchPeer({ spec, threads, mode: 'train', batch, textLen, steps, warmup: 1, weightDecay: cfg.sft.weightDecay });
+    torchGen = torchPeer({ spec, threads, mode: 'generate', rows, promptLen, newTokens: oursGen.steps, reps: 2 });
+  }
+  const tt = typeof torchTrain === 'object' ? torchTrain : null;
+  const tg = typeof torchGen === 'object' ? torchGen : null;
+
+  console.log(`training (tokens/s; ${choice.kernels.join('; ') || 'no extra kernels'}):`);
+  console.log(line('tfjs wasm + ours', oursTrain, tt));
+  console.log(line('tfjs wasm stock', stockTrain, tt));
+  console.log(line('torch', torchTrain));
+  const gflops = trainFlops / (Math.min(...oursTrain.wallMs) / 1000) / 1e9;
+  const util = oursTrain.cpuMs.reduce((a, b) => a + b, 0) / oursTrain.wallMs.reduce((a, b) => a + b, 0);
+  console.log(`  ours: ${gflops.toFixed(1)} GFLOP/s achieved (model FLOPs / best step wall time); ${util.toFixed(2)} cores busy on average (cpu/wall)`);
+  if (stockTrain) console.log(`  ours vs stock: ${(oursTrain.tokensPerSec / stockTrain.tokensPerSec).toFixed(2)}× tokens/s`);
+  console.log(`generation (G=${rows}, ${oursGen.steps} steps, KV cache):`);
+  console.log(line('tfjs wasm + ours', oursGen, tg));
+  console.log(line('tfjs wasm stock', stockGen, tg));
+  console.log(line('torch', torchGen));
+  if (stockGen) console.log(`  ours vs stock: ${(oursGen.tokensPerSec / stockGen.tokensPerSec).toFixed(2)}× tokens/s`);
+  console.log('per-kernel time, tfjs wasm + ours, training steps (incl. warm-up):');
+  console.log(formatKernelTimes(breakdown, 14));
+}
+
+await main();

@@ -188,3 +188,32 @@ export function samplingEfficiency(opts: {
     traceUniform: meanTrace(out.uniform.traces),
   };
 }
+
+/**
+ * Mean width of the 95% bootstrap intervals of the fitted scores (mean frame) after `battles`
+ * battles, per seed, for each sampler; `active (unweighted fit)` fits the active sampler's battles
+ * without the 1/P weights, to show what the weights cost.
+ */
+export function scoreIntervalWidths(opts: {
+  strengths: readonly number[];
+  battles: number;
+  seeds: readonly number[];
+  rounds: number;
+  noise?: SimulatedJudgeNoise;
+  uniformMix?: number;
+}): Record<'uniform' | 'active' | 'active (unweighted fit)', number[]> {
+  const m = opts.strengths.length;
+  const width = (battles: Battle[], seed: number) => {
+    const b = bootstrapScores(battles, m, { rounds: opts.rounds, seed, frame: 'mean' });
+    return b.upper.reduce((s, u, k) => s + u - b.lower[k], 0) / m;
+  };
+  const out = { uniform: [] as number[], active: [] as number[], 'active (unweighted fit)': [] as number[] };
+  for (const seed of opts.seeds) {
+    const base = { strengths: opts.strengths, battles: opts.battles, seed, noise: opts.noise, uniformMix: opts.uniformMix, traceEvery: opts.battles };
+    out.uniform.push(width(simulateArena({ ...base, sampler: 'uniform' }).battles, seed));
+    const active = simulateArena({ ...base, sampler: 'active' }).battles;
+    out.active.push(width(active, seed));
+    out['active (unweighted fit)'].push(width(active.map((b) => ({ ...b, weight: 1 })), seed));
+  }
+  return out;
+}

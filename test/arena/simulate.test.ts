@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { runArena } from '../../src/arena/arena.js';
 import { battleCountFigure, rankingFigure, winRateFigure, arenaVsAutomatedFigure } from '../../src/arena/figures.js';
 import { arenaRanking, battleCountMatrix, winRateMatrix } from '../../src/arena/ranking.js';
-import { battlesToWidth, recovery, samplingEfficiency, simulateArena, simulatedJudge, simulatedVerdict, simulatedWinProbability } from '../../src/arena/simulate.js';
+import { battlesToWidth, recovery, samplingEfficiency, scoreIntervalWidths, simulateArena, simulatedJudge, simulatedVerdict, simulatedWinProbability } from '../../src/arena/simulate.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('arena/simulate', () => {
@@ -56,5 +56,16 @@ describe('arena/simulate', () => {
     // Width shrinks with battles.
     assert.ok(e.traceUniform[29].meanWidth < e.traceUniform[4].meanWidth);
     assert.equal(battlesToWidth({ battles: [], counts: [], trace: [{ t: 1, meanWidth: 0.1, maxWidth: 0 }, { t: 2, meanWidth: 0.5, maxWidth: 0 }, { t: 3, meanWidth: 0.1, maxWidth: 0 }] }, 0.2), 3);
+  });
+
+  it('score interval widths shrink like 1/sqrt(battles) (4× the battles, about half the width)', () => {
+    const strengths = [0, 1, -1, 0.5];
+    const small = scoreIntervalWidths({ strengths, battles: 1000, seeds: [1], rounds: 100 });
+    const large = scoreIntervalWidths({ strengths, battles: 4000, seeds: [1], rounds: 100 });
+    assert.deepEqual(Object.keys(small), ['uniform', 'active', 'active (unweighted fit)']);
+    for (const k of Object.keys(small) as (keyof typeof small)[]) {
+      const ratio = small[k][0] / large[k][0];
+      assert.ok(ratio > 1.6 && ratio < 2.5, `${k}: ${small[k][0]} vs ${large[k][0]}`);
+    }
   });
 });

@@ -21,10 +21,15 @@ The directory appears only when complete. The same seed gives byte-identical fil
   --concurrency K  studies rendered at once (default 4)
   --datasets       also split by patient and write DIR/splits.json, instructions-train.jsonl,
                    instructions-val.jsonl, xraybench.jsonl (+ -summary.json); benchmark.* keys set sizes
+  Real sources for the XrayBench-shaped test set (with --datasets; each takes its splits):
+  --mimic DIR      MIMIC-CXR-JPG root (CSVs, files/); --mimic-reports DIR for the report .txt files
+  --openi DIR      Open-I root with indiana_reports.csv, indiana_projections.csv and images/
+  --ext-vqa FILE   MIMIC-Ext-MIMIC-CXR-VQA test JSON;  --cxr-vqa FILE  Medical-CXR-VQA CSV
+  --lenient        skip (and count) malformed rows of real sources instead of stopping
 
 ${COMMON_FLAGS}`,
   async run(argv) {
-    const args = parseArgs(argv, ['quiet', 'datasets']);
+    const args = parseArgs(argv, ['quiet', 'datasets', 'lenient']);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const n = numberFlag(args, 'n', config.cohort.n)!;
     const seed = numberFlag(args, 'seed', config.seed)!;
@@ -34,9 +39,11 @@ ${COMMON_FLAGS}`,
     if (args.flags.datasets) {
       const t0 = Date.now();
       const cfg = { ...config, seed, cohort: { ...config.cohort, n } };
-      const p = await prepareDatasets(cfg, out, { quiet: Boolean(args.flags.quiet), concurrency: numberFlag(args, 'concurrency', 4) });
+      const real = { mimic: stringFlag(args, 'mimic'), mimicReports: stringFlag(args, 'mimic-reports'), openi: stringFlag(args, 'openi'), extVqa: stringFlag(args, 'ext-vqa'), cxrVqa: stringFlag(args, 'cxr-vqa') };
+      const p = await prepareDatasets(cfg, out, { quiet: Boolean(args.flags.quiet), concurrency: numberFlag(args, 'concurrency', 4), real, lenient: Boolean(args.flags.lenient) });
       console.log(`wrote ${p.studies.length} studies and datasets to ${p.dir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       console.log(`  patients split train/val/test: ${p.splits.train.length}/${p.splits.val.length}/${p.splits.test.length} studies; instructions train ${p.train.length}, val ${p.val.length}`);
+      if (p.skipped.length) console.log(`  skipped ${p.skipped.length} malformed rows of real sources (--lenient); first: ${p.skipped[0].error}`);
       for (const s of p.summary) console.log(`  xraybench ${s.split.padEnd(17)} ${String(s.built).padStart(6)} / ${s.requested} requested  ${JSON.stringify(s.sources)}`);
       return 0;
     }

@@ -4,6 +4,7 @@
  * NIH images from ../shared when present). Everything lands in one directory; image paths in the
  * JSONL files are relative to it (cohort images) or absolute (shared real images).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { writeJson, writeJsonl } from '../util/fsx.js';
@@ -12,6 +13,10 @@ import { buildBenchmark, type BenchmarkSources, type SplitSummary } from './benc
 import { buildCohort } from './cohort.js';
 import { buildInstructions } from './instructions.js';
 import { loadNih } from './loaders/nih.js';
+import { loadMimicCxr } from './loaders/mimic.js';
+import { loadOpenIKaggle, loadR2GenSplit, openIToStudies } from './loaders/openi.js';
+import { loadCxrVqa, loadExtVqa } from './loaders/vqa-sets.js';
+import type { Skipped } from './loaders/common.js';
 import { leakedPatients, splitByPatient } from './split.js';
 import type { InstructionRecord, Study } from './types.js';
 
@@ -23,10 +28,28 @@ export interface PreparedData {
   val: InstructionRecord[];
   benchmark: InstructionRecord[];
   summary: SplitSummary[];
+  /** Rows of real sources skipped under `lenient`. */
+  skipped: Skipped[];
+}
+
+/** Real datasets a user has; each, when given, takes its XrayBench split(s). */
+export interface RealSources {
+  /** MIMIC-CXR-JPG root (metadata/split/chexpert CSVs, files/…); its test studies fill the MIMIC report splits. */
+  mimic?: string;
+  /** Where the MIMIC-CXR report .txt files are (default: the MIMIC root). */
+  mimicReports?: string;
+  /** Open-I root with the Kaggle CSVs and images/ (the PNGs); R2Gen's test split when r2gen_annotation.json is there. */
+  openi?: string;
+  /** MIMIC-Ext-MIMIC-CXR-VQA JSON (test items) and Medical-CXR-VQA CSV; images under the MIMIC root. */
+  extVqa?: string;
+  cxrVqa?: string;
 }
 
 export interface PrepareOptions {
   quiet?: boolean;
+  real?: RealSources;
+  /** Skip (and count) bad rows of real sources instead of stopping. */
+  lenient?: boolean;
   /** Use the shared NIH images in the VQA splits when present (default true). */
   useShared?: boolean;
   concurrency?: number;
@@ -51,6 +74,7 @@ export async function prepareDatasets(config: Config, dir: string, opts: Prepare
   const sources: BenchmarkSources = { cohort: { studies: splits.test, root: '' } };
   const nihRoot = opts.useShared === false ? null : sharedPath('data', 'nih-cxr');
   if (nihRoot) sources.nih = { studies: loadNih(nihRoot).items, root: nihRoot };
+  const skipped = addRealSources(sources, opts.real ?? {}, opts.lenient);
   const { records, summary } = buildBenchmark(sources, { seed: config.seed, total: config.benchmark.total, vqaShare: config.benchmark.vqaShare });
   writeJson(join(dir, 'splits.json'), {
     seed: config.seed,
@@ -60,6 +84,38 @@ export async function prepareDatasets(config: Config, dir: string, opts: Prepare
   writeJsonl(join(dir, 'instructions-train.jsonl'), train);
   writeJsonl(join(dir, 'instructions-val.jsonl'), val);
   writeJsonl(join(dir, 'xraybench.jsonl'), records);
-  writeJson(join(dir, 'xraybench-summary.json'), summary);
-  return { dir, studies, splits, train, val, benchmark: records, summary };
+  writeJson(join(dir, 'xraybench-summary.json'), { splits: summary, skipped });
+  return { dir, studies, splits, train, val, benchmark: records, summary, skipped };
+}
+
+/** Load the real sources that are given into the benchmark sources; returns the skipped rows. */
+export function addRealSources(sources: BenchmarkSources, real: RealSources, lenient?: boolean): Skipped[] {
+  const skipped: Skipped[] = [];
+  if (real.mimic) {
+    const m = loadMimicCxr(real.mimic, { splits: ['test'], reportsRoot: real.mimicReports, lenient });
+    skipped.push(...m.skipped);
+    sources.mimic = { studies: m.items.filter((s) => s.findings || s.impression), root: real.mimic };
+  }
+  if (real.openi) {
+    const k = loadOpenIKaggle(join(real.openi, 'indiana_reports.csv'), join(real.openi, 'indiana_projections.csv'), { lenient });
+    skipped.push(...k.skipped);
+    const splitFile = join(real.openi, 'r2gen_annotation.json');
+    const split = existsSync(splitFile) ? loadR2GenSplit(splitFile) : null;
+    const studies = openIToStudies(k.items).filter((s) => (!split || split.get(s.id.replace('openi-', '')) === 'test') && existsSync(join(real.openi!, s.image)));
+    sources.openi = { studies, root: real.openi };
+  }
+  if (real.extVqa || real.cxrVqa) {
+    if (!real.mimic) throw new Error('the VQA sets use MIMIC-CXR images: give the MIMIC-CXR-JPG root too');
+    if (real.extVqa) {
+      const e = loadExtVqa(real.extVqa, { imagesRoot: real.mimic, splits: ['test'], lenient });
+      skipped.push(...e.skipped);
+      sources.extVqa = { records: e.items, root: real.mimic };
+    }
+    if (real.cxrVqa) {
+      const c = loadCxrVqa(real.cxrVqa, { imagesRoot: real.mimic, splits: ['test'], lenient });
+      skipped.push(...c.skipped);
+      sources.cxrVqa = { records: c.items, root: real.mimic };
+    }
+  }
+  return skipped;
 }

@@ -83,3 +83,30 @@ describe('XrayBench-shaped benchmark', () => {
     }
   });
 });
+
+import { main } from '../../src/cli.js';
+
+describe('`deepmedix cohort --datasets` with real sources', () => {
+  it('real sources take their splits; malformed rows stop the run unless --lenient, which counts them', async function () {
+    this.timeout(60000);
+    const root = mkdtempSync(join(tmpdir(), 'dm-cli-'));
+    const quietLog = console.log;
+    try {
+      const base = ['cohort', '--profile', 'smoke', '--n', '40', '--datasets', '--quiet', '--mimic', join(FX, 'mimic'), '--ext-vqa', join(FX, 'vqa', 'ext-vqa.json')];
+      console.log = () => {};
+      await assert.rejects(main([...base, '--out', join(root, 'a'), '--cxr-vqa', join(FX, 'bad', 'cxr-vqa.csv')]), /cxr-vqa\.csv:3: column 'question_type': unknown question type 'diagnosis'/);
+      assert.equal(await main([...base, '--out', join(root, 'b'), '--cxr-vqa', join(FX, 'bad', 'cxr-vqa.csv'), '--lenient']), 0);
+      console.log = quietLog;
+      const summary = JSON.parse(readFileSync(join(root, 'b', 'xraybench-summary.json'), 'utf8'));
+      const by = Object.fromEntries(summary.splits.map((s: { split: string; sources: Record<string, number> }) => [s.split, s.sources]));
+      assert.deepEqual(by.mimic_findings, { mimic: 1 }); // the fixture's one test study
+      assert.deepEqual(by.ext_vqa, { 'ext-vqa': 2 });
+      assert.deepEqual(by.cxr_vqa, { 'cxr-vqa': 1 });
+      assert.equal(summary.skipped.length, 2);
+      assert.match(summary.skipped[1].error, /cxr-vqa\.csv:4: image path .* escapes the dataset root/);
+    } finally {
+      console.log = quietLog;
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -56,6 +56,15 @@ describe('composed reward r = (1 − λ)·r_ans + λ·r_form + r_coo', () => {
     assert.equal(computeReward('<think>x</think> no answer', 'Heart size is normal.').extracted, 'None');
   });
 
+  it("as in the public code, a response with no \\boxed{} extracts 'None', which matches a ground truth 'none'", () => {
+    // A known quirk of the rules (kept for fidelity): on questions whose answer is "none",
+    // not answering at all earns the full answer reward.
+    const r = computeReward('no box here at all', 'none');
+    assert.equal(r.extracted, 'None');
+    assert.equal(r.answer, 1.5);
+    assert.equal(computeReward('nothing', 'none', DEFAULT_REWARD_SPEC, 'list').answer, 1.5);
+  });
+
   it('ablation switches: λ, format off, coordinate variants', () => {
     const resp = '<think>[1, 2, 3, 4]</think>\\boxed{yes}';
     close(computeReward(resp, 'yes', spec({ lambda: 0.5 })).total, 0.5 * 1.5 + 0.5 + 0.05);

@@ -51,6 +51,45 @@ export function dataDistributionFigure(sets: DatasetComposition[], title = 'Fig.
   };
 }
 
+/** A dataset's composition by task (report findings / impression, VQA, grounding). */
+export function compositionByTask(name: string, records: readonly { task: string }[]): DatasetComposition {
+  const counts: Record<string, number> = {};
+  for (const r of records) counts[r.task] = (counts[r.task] ?? 0) + 1;
+  return { name, counts };
+}
+
+/** Fig. 1b (sizes): the number of samples of each dataset, on a log axis (they span orders of magnitude). */
+export function datasetSizesFigure(sizes: Record<string, number>, title = 'Fig. 1b: samples per stage'): FigureSpec {
+  const names = Object.keys(sizes).filter((k) => sizes[k] > 0);
+  requireNonEmpty('datasetSizesFigure', names.length);
+  return {
+    data: [
+      {
+        type: 'bar',
+        orientation: 'h',
+        y: names,
+        x: names.map((k) => sizes[k]),
+        text: names.map((k) => sizes[k].toLocaleString('en-US')),
+        textposition: 'outside',
+        cliponaxis: false,
+        marker: { color: names.map((_, i) => seriesColor(i)) },
+        hovertemplate: '%{y}: %{x:,} samples<extra></extra>',
+      },
+    ],
+    layout: baseLayout(title, {
+      showlegend: false,
+      // whole decades, starting one decade below the smallest set so every bar has visible length
+      xaxis: axis('samples (log scale)', {
+        type: 'log',
+        dtick: 1,
+        range: [Math.floor(Math.log10(Math.min(...names.map((k) => sizes[k])))) - 1, Math.log10(Math.max(...names.map((k) => sizes[k])) * 3)],
+      }),
+      yaxis: axis('', { autorange: 'reversed' }),
+      margin: { l: 260, r: 80, t: 60, b: 70 },
+    }),
+  };
+}
+
 /** Rows of one split with a suffix, so ours and the paper's can sit side by side. */
 function splitColumn(table: ReportTable, split: string, metric: string): Record<string, number> {
   const out: Record<string, number> = {};

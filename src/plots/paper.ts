@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { atomicWrite, readJson } from '../util/fsx.js';
-import { dataDistributionFigure, reportComparisonFigure, sftVsRlFigure, vqaComparisonFigure, type DatasetComposition } from './fig1.js';
+import { dataDistributionFigure, datasetSizesFigure, reportComparisonFigure, sftVsRlFigure, vqaComparisonFigure, type DatasetComposition } from './fig1.js';
 import { lengthDistributionFigure, metricBySplitFigure, perObservationF1Figure, weightedAverageFigure } from './fig2.js';
 import { perObservationFigure, vqaByQuestionTypeFigure } from './fig3.js';
 import { weightedAverageRows, type PublishedResults, type ReportTable, type VqaTable } from './published.js';
@@ -44,7 +44,13 @@ function withWeightedAverage(t: ReportTable): ReportTable {
 export function paperFigures(r: PaperResults, published: PublishedResults | null): NamedFigure[] {
   const figs: NamedFigure[] = [];
   const ours = r.report ? withWeightedAverage(r.report) : null;
-  if (r.datasets?.length) figs.push({ name: 'fig1b-data-distribution', spec: dataDistributionFigure(r.datasets), height: 120 + 70 * r.datasets.length });
+  if (r.datasets?.length) figs.push({ name: 'fig1b-data-distribution', spec: dataDistributionFigure(r.datasets), height: 140 + 70 * r.datasets.length });
+  const sizes = published?.trainingDataSizes;
+  if (sizes && Object.keys(sizes).length) {
+    const label: Record<string, string> = { stage1_instruction_samples: 'Stage 1: instruction SFT', stage2_cold_start_samples: 'Stage 2: cold-start reasoning', stage3_rl_samples: 'Stage 3: GRPO', xraybench_test_samples: 'XrayBench test' };
+    const named = Object.fromEntries(Object.entries(sizes).map(([k, v]) => [label[k] ?? k, v]));
+    figs.push({ name: 'fig1b-sizes-published', spec: datasetSizesFigure(named, 'Fig. 1b: samples per stage (published)'), height: 360 });
+  }
   if (ours || published) {
     figs.push({ name: 'fig1c-report-comparison', spec: reportComparisonFigure(ours, { published: published?.table1 }), height: 620 });
   }

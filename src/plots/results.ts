@@ -5,7 +5,13 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { readStudies } from '../data/cohort.js';
+import { buildInstructions } from '../data/instructions.js';
+import { splitByPatient } from '../data/split.js';
+import type { InstructionRecord } from '../data/types.js';
 import { readJson, readJsonl } from '../util/fsx.js';
+import { compositionByTask, type DatasetComposition } from './fig1.js';
 import type { PaperResults } from './paper.js';
 import type { LogRow } from './training.js';
 
@@ -98,4 +104,22 @@ export function grpoCurveRows(logPath: string): LogRow[] {
     for (const [k, name] of Object.entries(GRPO_CURVE_KEYS)) if (k in flat) out[name] = flat[k];
     return out;
   });
+}
+
+/**
+ * Fig. 1b inputs from this workbench's own data, where it exists: the stage 1 instruction set and
+ * the test set rebuilt from the cohort in `cohortDir` (the same split and builder the stages use),
+ * and the cold-start set from `coldstartPath`. Missing pieces are left out.
+ */
+export function workbenchCompositions(config: Config, cohortDir: string, coldstartPath?: string): DatasetComposition[] {
+  const out: DatasetComposition[] = [];
+  if (existsSync(join(cohortDir, 'studies.jsonl'))) {
+    const studies = readStudies(cohortDir).studies;
+    const split = splitByPatient(studies, { seed: config.seed, test: config.benchmark.testStudies, val: config.benchmark.valStudies });
+    const opts = { seed: config.seed, vqaPerStudy: config.benchmark.vqaPerStudy };
+    out.push(compositionByTask('Stage 1: instruction SFT', buildInstructions(split.train, opts)));
+    if (coldstartPath && existsSync(coldstartPath)) out.push(compositionByTask('Stage 2: cold-start reasoning', readJsonl<InstructionRecord>(coldstartPath)));
+    out.push(compositionByTask('Test (XrayBench-shaped)', buildInstructions(split.test, opts)));
+  } else if (coldstartPath && existsSync(coldstartPath)) out.push(compositionByTask('Stage 2: cold-start reasoning', readJsonl<InstructionRecord>(coldstartPath)));
+  return out;
 }

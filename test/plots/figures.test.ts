@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { categoriesOf, groupedBars, valueHeatmap } from '../../src/plots/charts.js';
-import { dataDistributionFigure, sftVsRlFigure } from '../../src/plots/fig1.js';
+import { compositionByTask, dataDistributionFigure, datasetSizesFigure, sftVsRlFigure } from '../../src/plots/fig1.js';
 import { wordCount } from '../../src/plots/fig2.js';
 import { figureSpecsFromDir, paperFigures } from '../../src/plots/paper.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,16 @@ describe('plots: figure builders', () => {
     const shares = spec.data.map((t) => (t.x as number[])[0]);
     assert.deepEqual(shares, [75, 25]);
     assert.deepEqual(spec.data[0].y, ['S1 (n=4)']);
+  });
+
+  it('composition counts records by task; the sizes figure spans whole decades from below the smallest', () => {
+    assert.deepEqual(compositionByTask('S', [{ task: 'vqa' }, { task: 'vqa' }, { task: 'grounding' }]), { name: 'S', counts: { vqa: 2, grounding: 1 } });
+    const spec = datasetSizesFigure({ a: 3900, b: 351500 });
+    assert.deepEqual(spec.data[0].x, [3900, 351500]);
+    const xaxis = spec.layout.xaxis as { type: string; range: number[] };
+    assert.equal(xaxis.type, 'log');
+    assert.equal(xaxis.range[0], 2);
+    assert.ok(Math.abs(xaxis.range[1] - Math.log10(351500 * 3)) < 1e-12);
   });
 
   it('SFT vs RL picks the two models on each split present', () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CHEXPERT_OBSERVATIONS, type LabelValue, type Labels, type Observation } from '../data/types.js';
 import { sharedPath } from '../util/paths.js';
 import { classifyMention, tokenizeSentence, type Certainty } from './negex.js';
+import { PhraseMatcher } from './phraseMatcher.js';
 
 export { chexpertF1, type LabelF1 } from './labelF1.js';
 
@@ -68,34 +69,48 @@ export function splitSentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-function occurrences(hay: string, needle: string): number[] {
-  const out: number[] = [];
-  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) out.push(i);
-  return out;
+interface CompiledLists {
+  matcher: PhraseMatcher;
+  /** Per phrase of the matcher: its observation and whether it is an unmention phrase. */
+  meta: { observation: Observation; unmention: boolean }[];
+}
+const compiled = new WeakMap<PhraseLists, CompiledLists>();
+
+function compile(phrases: PhraseLists): CompiledLists {
+  let c = compiled.get(phrases);
+  if (c) return c;
+  const list: string[] = [];
+  const meta: CompiledLists['meta'] = [];
+  for (const [kind, m] of [['mention', phrases.mention], ['unmention', phrases.unmention]] as const) {
+    for (const [observation, ps] of m) for (const p of ps) (list.push(p), meta.push({ observation, unmention: kind === 'unmention' }));
+  }
+  c = { matcher: new PhraseMatcher(list), meta };
+  compiled.set(phrases, c);
+  return c;
 }
 
-/** Every mention in a report, classified. */
+/** Every mention in a report, classified (per sentence, in the order of the phrase lists). */
 export function findMentions(text: string, phrases: PhraseLists = lists()): Mention[] {
+  const { matcher, meta } = compile(phrases);
   const out: Mention[] = [];
   splitSentences(text).forEach((raw, si) => {
     // padded with spaces so that phrases written with a leading/trailing "_" match at the edges
     const sentence = ` ${raw} `;
+    const matches = matcher.matchAll(sentence);
+    if (matches.length === 0) return;
     const tok = tokenizeSentence(sentence);
-    for (const [observation, list] of phrases.mention) {
-      const unmentions = (phrases.unmention.get(observation) ?? []).flatMap((u) => occurrences(sentence, u).map((s) => [s, s + u.length]));
-      for (const phrase of list) {
-        for (const start of occurrences(sentence, phrase)) {
-          const end = start + phrase.length;
-          if (unmentions.some(([us, ue]) => start < ue && end > us)) continue;
-          // the tokens the match touches
-          let first = tok.ends.findIndex((e) => e > start);
-          let last = -1;
-          for (let k = 0; k < tok.starts.length; k++) if (tok.starts[k] < end) last = k;
-          if (first < 0 || last < first) continue;
-          first = Math.max(0, first);
-          out.push({ observation, phrase, sentence: si, certainty: classifyMention(tok, first, last) });
-        }
-      }
+    const unmentions = matches.filter((m) => meta[m.phrase].unmention);
+    // the CheXpert order: observation by observation, phrase by phrase, occurrence by occurrence
+    const mentions = matches.filter((m) => !meta[m.phrase].unmention).sort((a, b) => a.phrase - b.phrase || a.start - b.start);
+    for (const { phrase, start, end } of mentions) {
+      const { observation } = meta[phrase];
+      if (unmentions.some((u) => meta[u.phrase].observation === observation && start < u.end && end > u.start)) continue;
+      // the tokens the match touches
+      const first = tok.ends.findIndex((e) => e > start);
+      let last = -1;
+      for (let k = 0; k < tok.starts.length; k++) if (tok.starts[k] < end) last = k;
+      if (first < 0 || last < first) continue;
+      out.push({ observation, phrase: matcher.phrases[phrase], sentence: si, certainty: classifyMention(tok, first, last) });
     }
   });
   return out;

@@ -68,3 +68,18 @@ describeWithShared('metrics: CheXpert-style labeler against IU MeSH tags', ['dat
     assert.ok(kappa['Pleural Effusion'] > 0.75);
   });
 });
+
+describe('metrics: phrase matcher (Aho-Corasick)', () => {
+  it('finds every occurrence, overlapping and nested, like repeated indexOf', async () => {
+    const { PhraseMatcher } = await import('../../src/metrics/phraseMatcher.js');
+    const phrases = ['effusion', 'pleural effusion', 'ff', 'usion', 'ion', ' lung ', 'lungs'];
+    const text = ' left pleural effusion and lung  lungs effusion ';
+    const viaIndexOf: string[] = [];
+    phrases.forEach((p, k) => {
+      for (let i = text.indexOf(p); i >= 0; i = text.indexOf(p, i + 1)) viaIndexOf.push(`${k}@${i}`);
+    });
+    const got = new PhraseMatcher(phrases).matchAll(text).map((m) => `${m.phrase}@${m.start}`);
+    assert.deepEqual([...got].sort(), [...viaIndexOf].sort());
+    assert.ok(got.length >= 10);
+  });
+});

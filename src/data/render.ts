@@ -284,26 +284,48 @@ export async function renderStudyPng(t: StudyTruth): Promise<Buffer> {
   return sharp(out, { raw: { width: W, height: W, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer();
 }
 
+/** A fixed table of standard-normal noise (×64, rounded), generated once from a constant seed. */
+const NOISE_BITS = 18;
+let noiseTable: Int16Array | null = null;
+function gaussianTable(): Int16Array {
+  if (noiseTable) return noiseTable;
+  const t = new Int16Array(1 << NOISE_BITS);
+  let x = 0x2545f491;
+  for (let i = 0; i < t.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < 4; k++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      sum += (x >>> 0) / 4294967296;
+    }
+    t[i] = Math.round((sum - 2) * Math.sqrt(3) * 64); // Irwin–Hall(4), rescaled to unit variance
+  }
+  noiseTable = t;
+  return t;
+}
+
 /**
  * Radiographic unsharpness and quantum mottle in one sweep: a separable 5-tap binomial blur
- * (1 4 6 4 1)/16, σ = 1 pixel at 512, then seeded, roughly Gaussian (sum of three uniform bytes) noise.
+ * (1 4 6 4 1)/16, σ = 1 pixel at 512, then seeded Gaussian noise of standard deviation `amp` grey
+ * levels, read from a fixed noise table at a per-study offset and odd stride (a permutation).
  */
-function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: number): Buffer {
+export function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: number): Buffer {
   const H = px.length / W;
-  const tmp = new Uint16Array(px.length);
+  const tmp = new Int32Array(px.length);
   for (let y = 0; y < H; y++) {
     const r = y * W;
-    for (let x = 0; x < W; x++) {
-      const a = px[r + (x > 1 ? x - 2 : 0)];
-      const b = px[r + (x > 0 ? x - 1 : 0)];
-      const d = px[r + (x < W - 1 ? x + 1 : W - 1)];
-      const e = px[r + (x < W - 2 ? x + 2 : W - 1)];
-      tmp[r + x] = a + 4 * b + 6 * px[r + x] + 4 * d + e;
-    }
+    const at = (x: number) => px[r + (x < 0 ? 0 : x >= W ? W - 1 : x)];
+    for (let x = 0; x < 2; x++) tmp[r + x] = at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2);
+    for (let i = r + 2, end = r + W - 2; i < end; i++) tmp[i] = px[i - 2] + 4 * px[i - 1] + 6 * px[i] + 4 * px[i + 1] + px[i + 2];
+    for (let x = W - 2; x < W; x++) tmp[r + x] = at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2);
   }
-  const out = Buffer.allocUnsafe(px.length);
-  let s = (seed ^ 0xa5a5a5a5) >>> 0 || 1;
-  const k = amp / 127.5;
+  const out = new Uint8ClampedArray(px.length);
+  const table = gaussianTable();
+  const mask = table.length - 1;
+  let idx = (seed >>> 0) & mask;
+  const stride = ((seed >>> NOISE_BITS) | 1) & mask || 1;
+  const gain = Math.round(amp * 4); // table is N(0,1)×64; the blur sum is ×256: noise of `amp` grey levels
   for (let y = 0; y < H; y++) {
     const ya = (y > 1 ? y - 2 : 0) * W;
     const yb = (y > 0 ? y - 1 : 0) * W;
@@ -311,14 +333,9 @@ function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: number): Buf
     const yd = (y < H - 1 ? y + 1 : H - 1) * W;
     const ye = (y < H - 2 ? y + 2 : H - 1) * W;
     for (let x = 0; x < W; x++) {
-      const v = (tmp[ya + x] + 4 * tmp[yb + x] + 6 * tmp[yc + x] + 4 * tmp[yd + x] + tmp[ye + x]) / 256;
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      const n = ((s & 0xff) + ((s >>> 8) & 0xff) + ((s >>> 16) & 0xff) - 382.5) * k; // ≈ N(0, amp²)
-      const w = v + n + 0.5;
-      out[yc + x] = w < 0 ? 0 : w > 255 ? 255 : w;
+      idx = (idx + stride) & mask;
+      out[yc + x] = (tmp[ya + x] + 4 * (tmp[yb + x] + tmp[yd + x]) + 6 * tmp[yc + x] + tmp[ye + x] + table[idx] * gain + 128) >> 8;
     }
   }
-  return out;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }

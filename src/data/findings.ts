@@ -141,7 +141,7 @@ export function placeEffusion(rng: Rng, a: Anatomy, side: Side, size: Grade): Fi
   const [top] = lungYRange(a, side);
   const frac = size === 'small' ? rng.uniform(0.1, 0.16) : size === 'moderate' ? rng.uniform(0.24, 0.34) : rng.uniform(0.45, 0.58);
   const lateral = dome - frac * (dome - top);
-  const medial = lateral + rng.uniform(18, 34) * S(a);
+  const medial = lateral + rng.uniform(26, 44) * S(a);
   const pts: Pt[] = [];
   for (let y = lateral; y <= dome + 24 * S(a); y += 4) {
     const span = visibleLungSpan(a, side, y);

@@ -94,10 +94,14 @@ function findingSvg(f: Finding, a: Anatomy, rand: () => number): string {
       for (const lv of f.levels ?? []) {
         const poly = a.lungs[lv.side];
         const lateralX = lv.side === 'right' ? Math.min(...poly.map((p) => p[0])) : Math.max(...poly.map((p) => p[0]));
-        const medialX = lv.side === 'right' ? a.cx : a.cx;
-        const midX = (lateralX + medialX) / 2;
-        // Meniscus: highest at the lateral wall, curving down medially.
-        const d = `M${f1(lateralX - 10 * s)} ${f1(lv.lateral)}Q${f1(midX)} ${f1(lv.medial + 4 * s)} ${f1(medialX)} ${f1(lv.medial)}L${f1(medialX)} ${f1(a.frame)}L${f1(lateralX - 10 * s)} ${f1(a.frame)}Z`;
+        const medialX = a.cx;
+        // Meniscus: climbs highest along the lateral chest wall, falls steeply, then flattens medially.
+        const w = Math.abs(medialX - lateralX);
+        const dir = lv.side === 'right' ? 1 : -1;
+        const d =
+          `M${f1(lateralX - dir * 10 * s)} ${f1(lv.lateral)}` +
+          `C${f1(lateralX + dir * 0.12 * w)} ${f1(lv.lateral + 0.75 * (lv.medial - lv.lateral))} ${f1(lateralX + dir * 0.45 * w)} ${f1(lv.medial)} ${f1(medialX)} ${f1(lv.medial)}` +
+          `L${f1(medialX)} ${f1(a.frame)}L${f1(lateralX - dir * 10 * s)} ${f1(a.frame)}Z`;
         out += `<path d="${d}" fill="${grey(e.tissue + 55)}" fill-opacity="0.93" clip-path="url(#lung-${lv.side})"/>`;
       }
       return out;
@@ -107,8 +111,8 @@ function findingSvg(f: Finding, a: Anatomy, rand: () => number): string {
       const inner = f.pleuralLine!;
       const region = polyPath([...outer, ...inner.slice().reverse()]);
       return (
-        `<path d="${region}" fill="${grey(e.lung * 0.25)}" clip-path="url(#lung-${f.side})"/>` +
-        `<path d="${smoothPath(inner)}" fill="none" stroke="white" stroke-opacity="0.75" stroke-width="${f1(1.6 * s)}"/>`
+        `<path d="${region}" fill="black" clip-path="url(#lung-${f.side})"/>` +
+        `<path d="${smoothPath(inner)}" fill="none" stroke="white" stroke-opacity="0.85" stroke-width="${f1(1.8 * s)}"/>`
       );
     }
     case 'consolidation':

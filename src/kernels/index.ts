@@ -29,6 +29,11 @@ function replaceKernel(config: tf.KernelConfig): void {
   tf.registerKernel(config);
 }
 
+/** Whether faster kernels are installed now (tests put the state back as they found it). */
+export function fastKernelsInstalled(): boolean {
+  return stockKernels.size > 0;
+}
+
 /** Put back the stock kernels (benches and tests compare both); returns what was restored. */
 export function restoreStockKernels(): string[] {
   const restored: string[] = [];

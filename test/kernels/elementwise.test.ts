@@ -6,16 +6,19 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { loadBlas } from '../../src/kernels/native.js';
-import { installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
+import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
 
 describe('kernels: GatherV2 on wasm vs tfjs cpu', () => {
+  let wasInstalled = false;
   before(async () => {
     assert.ok(await tf.setBackend('wasm'));
+    wasInstalled = fastKernelsInstalled();
     installFastKernels('wasm');
   });
   after(() => {
     restoreStockKernels();
+    if (wasInstalled) installFastKernels('wasm');
   });
 
   const cases: [number[], number[], number][] = [
@@ -69,12 +72,15 @@ const blas = loadBlas();
 const title = 'kernels: addon Tanh on wasm';
 
 (blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
+  let wasInstalled = false;
   before(async () => {
     assert.ok(await tf.setBackend('wasm'));
+    wasInstalled = fastKernelsInstalled();
     installFastKernels('wasm');
   });
   after(() => {
     restoreStockKernels();
+    if (wasInstalled) installFastKernels('wasm');
   });
 
   it('matches Math.tanh to a few float ulps over [-12, 12], keeps ±0, ±Inf and NaN', async () => {

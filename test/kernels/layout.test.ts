@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { loadBlas } from '../../src/kernels/native.js';
-import { installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
+import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { collapseReduce, collapseTranspose } from '../../src/kernels/layout_native.js';
 import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
 
@@ -28,12 +28,15 @@ const blas = loadBlas();
 const title = 'kernels: addon Transpose and Sum on wasm vs tfjs cpu';
 
 (blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
+  let wasInstalled = false;
   before(async () => {
     assert.ok(await tf.setBackend('wasm'));
+    wasInstalled = fastKernelsInstalled();
     installFastKernels('wasm');
   });
   after(() => {
     restoreStockKernels();
+    if (wasInstalled) installFastKernels('wasm');
   });
 
   const perms: [number[], number[]][] = [

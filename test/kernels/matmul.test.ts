@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { loadBlas } from '../../src/kernels/native.js';
-import { installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
+import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { nativeMatMul } from '../../src/kernels/matmul_native.js';
 import { planMatMul } from '../../src/kernels/matmul_plan.js';
 import { isWasmBackendLike } from '../../src/kernels/wasm_heap.js';
@@ -81,12 +81,15 @@ const blas = loadBlas();
 const title = 'kernels: OpenBLAS BatchMatMul/_FusedMatMul on wasm vs tfjs cpu';
 
 (blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
+  let wasInstalled = false;
   before(async () => {
     assert.ok(await tf.setBackend('wasm'));
+    wasInstalled = fastKernelsInstalled();
     installFastKernels('wasm');
   });
   after(() => {
     restoreStockKernels();
+    if (wasInstalled) installFastKernels('wasm');
   });
 
   it('plans shapes and broadcasts like tfjs', () => {

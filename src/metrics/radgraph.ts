@@ -8,12 +8,12 @@
  * "consistent with", "suggestive of", …. Real RadGraph output (the `radgraph` package's JSON) is
  * accepted in its place through `graphFromRadgraphJson`.
  *
- * F1 levels, per report, then averaged over reports (as the F1RadGraph reward):
+ * F1 levels, per report, then averaged over reports (as the radgraph package's F1RadGraph rewards):
  *   simple   — entities as (tokens, label);
- *   partial  — entities as (tokens, label) when without relations, else one item
- *              (tokens, label, relation type) per relation;
- *   complete — like partial, with the relation's target tokens and label in the item.
- * A report pair where neither side has an entity scores 1 (both say nothing); one empty side scores 0.
+ *   partial  — entities as (tokens, label) when without relations, else (tokens, label, has-relation);
+ *   complete — entities as (tokens, label) when without relations, else one item per relation:
+ *              (tokens, label, relation type, target tokens).
+ * A report pair where either side has no entity scores 0 (as the package's compute_reward).
  */
 import { splitSentences } from './chexpert.js';
 import { classifyMention, tokenizeSentence } from './negex.js';
@@ -147,21 +147,15 @@ export function extractGraph(text: string): Graph {
 export function graphItems(g: Graph, level: RadGraphLevel): Set<string> {
   const out = new Set<string>();
   for (const e of g.entities) {
-    if (level === 'simple' || e.relations.length === 0) {
-      out.add(`${e.tokens}\u0001${e.label}`);
-      continue;
-    }
-    for (const [rel, t] of e.relations) {
-      const target = g.entities[t];
-      out.add(level === 'partial' ? `${e.tokens}\u0001${e.label}\u0001${rel}` : `${e.tokens}\u0001${e.label}\u0001${rel}\u0001${target.tokens}\u0001${target.label}`);
-    }
+    if (level === 'simple' || e.relations.length === 0) out.add(`${e.tokens}\u0001${e.label}`);
+    else if (level === 'partial') out.add(`${e.tokens}\u0001${e.label}\u0001has-relation`);
+    else for (const [rel, t] of e.relations) out.add(`${e.tokens.toLowerCase()}\u0001${e.label}\u0001${rel}\u0001${g.entities[t].tokens.toLowerCase()}`);
   }
   return out;
 }
 
-/** F1 of two item sets (1 when both are empty). */
+/** F1 of two item sets (0 when either is empty, as the radgraph package's reward). */
 export function setF1(hyp: Set<string>, ref: Set<string>): number {
-  if (hyp.size === 0 && ref.size === 0) return 1;
   if (hyp.size === 0 || ref.size === 0) return 0;
   let both = 0;
   for (const x of hyp) if (ref.has(x)) both++;

@@ -70,13 +70,16 @@ function findingSentences(f: Finding, t: StudyTruth, rng: Rng): Sentence[] {
     case 'edema': {
       const sev = f.severity!;
       const extra = sev === 'mild' ? '' : rng.pick([' with Kerley B lines', ' with septal thickening', '']);
-      return [sent(rng.pick([`${cap(sev)} pulmonary edema${extra}.`, `There is ${sev} interstitial edema${extra}.`, `${cap(sev)} perihilar haziness compatible with pulmonary edema.`]), { Edema: 1 })];
+      // "compatible with" hedges in the CheXpert labeler's rules: that phrasing is an uncertain mention.
+      const k = rng.int(0, 2);
+      if (k === 2) return [sent(`${cap(sev)} perihilar haziness compatible with pulmonary edema.`, { Edema: -1 })];
+      return [sent(k === 0 ? `${cap(sev)} pulmonary edema${extra}.` : `There is ${sev} interstitial edema${extra}.`, { Edema: 1 })];
     }
     case 'nodule':
     case 'mass': {
       const loc = lobe(f.side as Side, f.zone!, rng);
       const size = f.kind === 'nodule' ? `${f.mm} mm` : `${((f.mm ?? 30) / 10).toFixed(1)} cm`;
-      return [sent(rng.pick([`There is a ${size} ${f.kind} in the ${loc}.`, `A ${size} ${f.kind} is seen in the ${loc}.`, `${cap(size)} ${f.kind === 'nodule' ? 'nodular opacity' : 'mass'} in the ${loc}.`]), { 'Lung Lesion': 1 })];
+      return [sent(rng.pick([`There is a ${size} ${f.kind} in the ${loc}.`, `A ${size} ${f.kind} is seen in the ${loc}.`, `${cap(size)} ${f.kind === 'nodule' ? 'pulmonary nodule' : 'mass'} in the ${loc}.`]), { 'Lung Lesion': 1 })];
     }
     case 'rib-fracture': {
       const n = ORDINAL[f.rib!.index];
@@ -110,7 +113,7 @@ function negatives(has: Set<FindingKind>, rng: Rng): { heart: Sentence[]; lungs:
   if (!has.has('cardiomegaly') && !has.has('enlarged-cardiomediastinum')) {
     heart.push(
       rng.pick([
-        sent('The cardiomediastinal silhouette is within normal limits.', { Cardiomegaly: 0, 'Enlarged Cardiomediastinum': 0 }),
+        sent('The cardiomediastinal silhouette is within normal limits.', { 'Enlarged Cardiomediastinum': 0 }),
         sent('Heart size is normal.', { Cardiomegaly: 0 }),
         sent('Normal heart size and mediastinal contours.', { Cardiomegaly: 0, 'Enlarged Cardiomediastinum': 0 }),
         sent('The heart is not enlarged.', { Cardiomegaly: 0 }),
@@ -138,7 +141,7 @@ function negatives(has: Set<FindingKind>, rng: Rng): { heart: Sentence[]; lungs:
         sent('No pleural effusion or pneumothorax.', { 'Pleural Effusion': 0, Pneumothorax: 0 }),
         sent('There is no pleural effusion or pneumothorax.', { 'Pleural Effusion': 0, Pneumothorax: 0 }),
         sent('No pneumothorax or pleural effusion is seen.', { 'Pleural Effusion': 0, Pneumothorax: 0 }),
-        sent('The costophrenic angles are sharp. No pneumothorax.', { 'Pleural Effusion': 0, Pneumothorax: 0 }),
+        sent('The costophrenic angles are sharp. No pneumothorax.', { Pneumothorax: 0 }),
       ]),
     );
   } else if (!eff) pleura.push(sent(rng.pick(['No pleural effusion.', 'There is no pleural effusion.']), { 'Pleural Effusion': 0 }));
@@ -189,7 +192,7 @@ function impressionSentences(t: StudyTruth, rng: Rng): Sentence[] {
     } else if (f.kind === 'lung-opacity' && rng.bool(0.4)) {
       text = text.replace(/\.$/, rng.pick(['; atelectasis or early pneumonia are possible.', ', may reflect atelectasis or infection.']));
       labels.Atelectasis = labels.Atelectasis ?? -1;
-      if (text.includes('pneumonia')) labels.Pneumonia = -1;
+      if (/pneumonia|infection/.test(text)) labels.Pneumonia = -1;
     } else if (f.kind === 'nodule' && rng.bool(0.5)) text = text.replace(/\.$/, '; recommend CT for further evaluation.');
     out.push({ text, labels });
   }

@@ -25,7 +25,7 @@ export function grpoLogRows(logs: readonly GrpoStepLog[]): ({ step: number } & R
   }));
 }
 
-const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : Number.isNaN(v) ? '–' : String(v));
 /** Text safe inside a Markdown table cell. */
 export function cell(s: string, max = 140): string {
   const t = s.length > max ? `${s.slice(0, max)}…` : s;

@@ -4,6 +4,8 @@
  * true or predicted positives, as scikit-learn's zero_division=0), macro = the mean over the
  * observations, micro = F1 of the pooled counts. Over the 14 observations and over the 5
  * (Atelectasis, Cardiomegaly, Consolidation, Edema, Pleural Effusion).
+ * Conventions differ between papers' evaluation scripts: some count only positive labels as 1
+ * (`{ uncertain: 'negative' }` here); the default follows the workbench's design (uncertain = 1).
  */
 import { CHEXPERT_5, CHEXPERT_OBSERVATIONS, type Labels, type Observation } from '../data/types.js';
 
@@ -16,10 +18,15 @@ export interface LabelF1 {
   perObservation: Record<Observation, { f1: number; tp: number; fp: number; fn: number }>;
 }
 
-const isPositive = (l: Labels, o: Observation): boolean => l[o] === 1 || l[o] === -1;
+export interface LabelF1Options {
+  /** How an uncertain (−1) label counts: as positive (default) or as negative. */
+  uncertain?: 'positive' | 'negative';
+}
 const f1 = (tp: number, fp: number, fn: number): number => (tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn));
 
-export function chexpertF1(hypLabels: readonly Labels[], refLabels: readonly Labels[]): LabelF1 {
+export function chexpertF1(hypLabels: readonly Labels[], refLabels: readonly Labels[], opts: LabelF1Options = {}): LabelF1 {
+  const uncertainCounts = (opts.uncertain ?? 'positive') === 'positive';
+  const isPositive = (l: Labels, o: Observation): boolean => l[o] === 1 || (uncertainCounts && l[o] === -1);
   if (hypLabels.length !== refLabels.length) throw new Error(`CheXpert F1: ${hypLabels.length} predicted but ${refLabels.length} reference label sets`);
   const per = {} as LabelF1['perObservation'];
   for (const o of CHEXPERT_OBSERVATIONS) {

@@ -20,6 +20,8 @@ describe('metrics: CheXpert-label F1 (hand-worked)', () => {
     // over the 5: Cardiomegaly 2/3, Edema 0, Effusion 0 -> macro 2/15; pooled tp 1 fp 1 fn 2 -> 2/5
     assert.ok(Math.abs(f['Macro-5'] - 2 / 15) < 1e-12);
     assert.ok(Math.abs(f['Micro-5'] - 2 / 5) < 1e-12);
+    // uncertain as negative: report 2's Cardiomegaly (-1) no longer counts -> Cardiomegaly tp 1 only -> F1 1
+    assert.equal(chexpertF1(hyp, ref, { uncertain: 'negative' }).perObservation.Cardiomegaly.f1, 1);
   });
 });
 

@@ -167,20 +167,24 @@ function lungOutline(side: Side, cx: number, hw: number, apexY: number, domeY: n
 }
 
 function heartOutline(h: Anatomy['heart'], s: number): Pt[] {
-  // Control points clockwise from the top of the right heart border: right atrium (gently convex),
-  // the base on the diaphragm, the apex low and to the patient's left, the left ventricular border.
+  // Control points clockwise from the top, in the patient's terms: the right atrial border (a gentle
+  // convexity right of the spine), the cardiophrenic angle, the inferior border on the diaphragm,
+  // the apex low and to the patient's left, the long left-ventricular convexity, the left atrial
+  // appendage / pulmonary trunk segment, back into the mediastinum.
   const w = h.left - h.right;
   const ht = h.bottom - h.top;
+  const mid = h.right + w * 0.36; // the midline sits about a third of the way across the heart
   const ctrl: Pt[] = [
-    [h.right + w * 0.2, h.top + ht * 0.02],
-    [h.right + w * 0.04, h.top + ht * 0.35],
-    [h.right, h.top + ht * 0.7],
-    [h.right + w * 0.06, h.bottom],
-    [h.left - w * 0.1, h.bottom + 4 * s],
-    [h.left, h.bottom - ht * 0.18],
-    [h.left - w * 0.1, h.top + ht * 0.42],
-    [h.left - w * 0.32, h.top + ht * 0.1],
-    [h.left - w * 0.48, h.top],
+    [mid - w * 0.06, h.top],
+    [h.right + w * 0.07, h.top + ht * 0.3],
+    [h.right, h.top + ht * 0.64],
+    [h.right + w * 0.05, h.bottom],
+    [h.left - w * 0.3, h.bottom + 6 * s],
+    [h.left - w * 0.04, h.bottom - ht * 0.06],
+    [h.left, h.bottom - ht * 0.3],
+    [h.left - w * 0.12, h.top + ht * 0.3],
+    [mid + w * 0.26, h.top + ht * 0.06],
+    [mid + w * 0.1, h.top - 4 * s],
   ];
   return catmullRom([...ctrl, ctrl[0]], 6);
 }

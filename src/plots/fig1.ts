@@ -3,7 +3,7 @@
  * headline comparisons (report generation, VQA, SFT vs RL per split).
  */
 import { groupedBars, type SeriesTable } from './charts.js';
-import { REPORT_SPLITS, VQA_SPLITS, type ReportTable, type VqaTable } from './published.js';
+import { REPORT_SPLITS, VQA_SPLITS, reportSplitsOf, splitLabel, type ReportTable, type VqaTable } from './published.js';
 import { axis, baseLayout, requireNonEmpty, seriesColor, type FigureSpec } from './spec.js';
 
 /** One dataset (a stage's training set or the test set) and its sample counts by category. */
@@ -140,7 +140,7 @@ export function sftVsRlFigure(
   const rl = opts.rl ?? 'DeepMedix-R1';
   const metric = opts.metric ?? 'Average';
   const table: SeriesTable = { [`${sft} (SFT)`]: {}, [`${rl} (RL)`]: {} };
-  const splits = [...REPORT_SPLITS.map((s) => ({ id: s.id, label: s.label.replace(' ', '<br>') })), { id: 'weighted_average', label: 'Weighted<br>average' }];
+  const splits = reportSplitsOf(report).map((id) => ({ id, label: splitLabel(id).replace(' ', '<br>') }));
   for (const s of splits) {
     const a = report[s.id]?.[sft]?.[metric];
     const b = report[s.id]?.[rl]?.[metric];

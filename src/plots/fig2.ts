@@ -4,7 +4,7 @@
  */
 import { CHEXPERT_OBSERVATIONS } from '../data/types.js';
 import { distributionBoxes, groupedBars, valueHeatmap, type SeriesTable } from './charts.js';
-import { REPORT_SPLITS, TABLE1_METRICS, type MetricRow, type ReportTable } from './published.js';
+import { TABLE1_METRICS, reportSplitsOf, splitLabel, type MetricRow, type ReportTable } from './published.js';
 import type { FigureSpec } from './spec.js';
 
 /** Whitespace-token length of a text (the unit of the length figures). */
@@ -34,8 +34,8 @@ export function weightedAverageFigure(rows: Record<string, MetricRow>, opts: { t
 /** Fig. 2c–f: one metric for each model on each report split, as a heatmap. */
 export function metricBySplitFigure(table: ReportTable, metric = 'Average', title?: string): FigureSpec {
   const series: SeriesTable = {};
-  const cols = [...REPORT_SPLITS.map((s) => s.id), 'weighted_average'];
-  const label = (id: string) => REPORT_SPLITS.find((s) => s.id === id)?.label ?? 'Weighted average';
+  const cols = reportSplitsOf(table);
+  const label = splitLabel;
   for (const split of cols)
     for (const [model, row] of Object.entries(table[split] ?? {})) {
       if (typeof row[metric] !== 'number') continue;

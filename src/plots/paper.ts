@@ -9,7 +9,7 @@ import { atomicWrite, readJson } from '../util/fsx.js';
 import { dataDistributionFigure, datasetSizesFigure, reportComparisonFigure, sftVsRlFigure, vqaComparisonFigure, type DatasetComposition } from './fig1.js';
 import { lengthDistributionFigure, metricBySplitFigure, perObservationF1Figure, weightedAverageFigure } from './fig2.js';
 import { perObservationFigure, vqaByQuestionTypeFigure } from './fig3.js';
-import { weightedAverageRows, type PublishedResults, type ReportTable, type VqaTable } from './published.js';
+import { reportSplitsOf, weightedAverageRows, type PublishedResults, type ReportTable, type VqaTable } from './published.js';
 import { exportFigures, type ExportOptions } from './render.js';
 import type { NamedFigure } from './spec.js';
 import { table1Doc, tableToCsv, tableToHtml, tableToMarkdown, vqaTableDoc } from './tables.js';
@@ -33,43 +33,63 @@ export interface PaperResults {
   grpoLog?: LogRow[];
   /** Figures built elsewhere (arena matrices, ranking), exported as they are. */
   extra?: NamedFigure[];
+  /** Names of the SFT and RL models in our results (Fig. 1e; default DeepMedix / DeepMedix-R1). */
+  sftModel?: string;
+  rlModel?: string;
 }
 
-/** Ours with the weighted-average split added when it is missing. */
+/**
+ * Ours with the weighted-average split added when it is missing and can be derived (it needs the
+ * paper's report splits; other split names have no size weights, so none is made up for them).
+ */
 function withWeightedAverage(t: ReportTable): ReportTable {
-  return t.weighted_average ? t : { ...t, weighted_average: weightedAverageRows(t) };
+  if (t.weighted_average && Object.keys(t.weighted_average).length) return t;
+  const wa = weightedAverageRows(t);
+  return Object.keys(wa).length ? { ...t, weighted_average: wa } : t;
 }
 
 /** The figure list for what exists. `published` adds the paper's rows beside ours. */
-export function paperFigures(r: PaperResults, published: PublishedResults | null): NamedFigure[] {
+export function paperFigures(r: PaperResults, published: PublishedResults | null, onSkip: (name: string, why: string) => void = () => {}): NamedFigure[] {
   const figs: NamedFigure[] = [];
+  /** Build one figure; a builder that fails (e.g. no model of that name) skips only that figure. */
+  const add = (name: string, build: () => Omit<NamedFigure, 'name'>) => {
+    try {
+      figs.push({ name, ...build() });
+    } catch (e) {
+      onSkip(name, (e as Error).message);
+    }
+  };
   const ours = r.report ? withWeightedAverage(r.report) : null;
-  if (r.datasets?.length) figs.push({ name: 'fig1b-data-distribution', spec: dataDistributionFigure(r.datasets), height: 140 + 70 * r.datasets.length });
+  const sft = r.sftModel ?? 'DeepMedix';
+  const rl = r.rlModel ?? 'DeepMedix-R1';
+  if (r.datasets?.length) add('fig1b-data-distribution', () => ({ spec: dataDistributionFigure(r.datasets!), height: 140 + 70 * r.datasets!.length }));
   const sizes = published?.trainingDataSizes;
   if (sizes && Object.keys(sizes).length) {
     const label: Record<string, string> = { stage1_instruction_samples: 'Stage 1: instruction SFT', stage2_cold_start_samples: 'Stage 2: cold-start reasoning', stage3_rl_samples: 'Stage 3: GRPO', xraybench_test_samples: 'XrayBench test' };
     const named = Object.fromEntries(Object.entries(sizes).map(([k, v]) => [label[k] ?? k, v]));
-    figs.push({ name: 'fig1b-sizes-published', spec: datasetSizesFigure(named, 'Fig. 1b: samples per stage (published)'), height: 360 });
+    add('fig1b-sizes-published', () => ({ spec: datasetSizesFigure(named, 'Fig. 1b: samples per stage (published)'), height: 360 }));
   }
-  if (ours || published) {
-    figs.push({ name: 'fig1c-report-comparison', spec: reportComparisonFigure(ours, { published: published?.table1 }), height: 620 });
+  // Fig. 1c compares on the weighted average; results without one (no paper-named splits) use their first split
+  const compareSplit = !ours || ours.weighted_average ? 'weighted_average' : reportSplitsOf(ours)[0];
+  if (ours || published) add('fig1c-report-comparison', () => ({ spec: reportComparisonFigure(ours, { split: compareSplit, published: published?.table1 }), height: 620 }));
+  if (r.vqa) add('fig1d-vqa-comparison', () => ({ spec: vqaComparisonFigure(r.vqa!) }));
+  if (published?.vqa) add('fig1d-vqa-comparison-published', () => ({ spec: vqaComparisonFigure(published.vqa, 'Fig. 1d: VQA average accuracy (published)') }));
+  const hasPair = (t: ReportTable) => Object.values(t).some((rows) => sft in rows) && Object.values(t).some((rows) => rl in rows);
+  if (ours && hasPair(ours)) add('fig1e-sft-vs-rl', () => ({ spec: sftVsRlFigure(ours, { sft, rl, vqa: r.vqa }), width: 1000 }));
+  else if (ours) onSkip('fig1e-sft-vs-rl', `our results lack the SFT model '${sft}' or the RL model '${rl}' (set sftModel / rlModel)`);
+  if (published) add('fig1e-sft-vs-rl-published', () => ({ spec: sftVsRlFigure(published.table1, { vqa: published.vqa, title: 'Fig. 1e: SFT vs RL per split (published)' }), width: 1000 }));
+  if (r.reportTexts) add('fig2a-length-distribution', () => ({ spec: lengthDistributionFigure(r.reportTexts!) }));
+  for (const [table, tag] of [[ours, ''], [published?.table1 ?? null, '-published']] as const) {
+    if (!table?.weighted_average) continue;
+    const t = tag ? ' (published)' : '';
+    add(`fig2b-weighted-average${tag}`, () => ({ spec: weightedAverageFigure(table.weighted_average, { title: `Fig. 2b: report generation metrics, weighted average${t}` }), width: 1200, height: 600 }));
+    add(`fig2c-average-by-split${tag}`, () => ({ spec: metricBySplitFigure(table, 'Average', `Fig. 2c: Table 1 "Average" per split${t}`), height: 160 + 40 * Object.keys(table.weighted_average).length }));
   }
-  const vqa = r.vqa ?? published?.vqa;
-  if (vqa) figs.push({ name: r.vqa ? 'fig1d-vqa-comparison' : 'fig1d-vqa-comparison-published', spec: vqaComparisonFigure(vqa, r.vqa ? undefined : 'Fig. 1d: VQA average accuracy (published)') });
-  const sftRl = ours ?? published?.table1;
-  if (sftRl) figs.push({ name: ours ? 'fig1e-sft-vs-rl' : 'fig1e-sft-vs-rl-published', spec: sftVsRlFigure(sftRl, { vqa: r.vqa ?? (ours ? undefined : published?.vqa), title: ours ? undefined : 'Fig. 1e: SFT vs RL per split (published)' }), width: 1000 });
-  if (r.reportTexts) figs.push({ name: 'fig2a-length-distribution', spec: lengthDistributionFigure(r.reportTexts) });
-  const table = ours ?? published?.table1;
-  if (table?.weighted_average) {
-    const tag = ours ? '' : ' (published)';
-    figs.push({ name: `fig2b-weighted-average${ours ? '' : '-published'}`, spec: weightedAverageFigure(table.weighted_average, { title: `Fig. 2b: report generation metrics, weighted average${tag}` }), width: 1200, height: 600 });
-    figs.push({ name: `fig2c-average-by-split${ours ? '' : '-published'}`, spec: metricBySplitFigure(table, 'Average', `Fig. 2c: Table 1 "Average" per split${tag}`), height: 120 + 40 * Object.keys(table.weighted_average).length });
-  }
-  if (r.observationF1) figs.push({ name: 'fig2g-observation-f1', spec: perObservationF1Figure(r.observationF1), width: 1100, height: 200 + 40 * Object.keys(r.observationF1).length });
-  if (r.vqaByQuestionType) figs.push({ name: 'fig3a-vqa-by-question-type', spec: vqaByQuestionTypeFigure(r.vqaByQuestionType), width: 1000 });
-  if (r.vqaObservationF1) figs.push({ name: 'fig3b-vqa-observation-f1', spec: perObservationFigure(r.vqaObservationF1, 'F1', 'Fig. 3b: VQA F1 per observation'), height: 700 });
-  if (r.vqaObservationRecall) figs.push({ name: 'fig3c-vqa-observation-recall', spec: perObservationFigure(r.vqaObservationRecall, 'recall', 'Fig. 3c: VQA recall per observation'), height: 700 });
-  if (r.grpoLog?.length) figs.push({ name: 'grpo-training-curves', spec: grpoCurvesFigure(r.grpoLog), width: 1100, height: 700 });
+  if (r.observationF1) add('fig2g-observation-f1', () => ({ spec: perObservationF1Figure(r.observationF1!), width: 1100, height: 200 + 40 * Object.keys(r.observationF1!).length }));
+  if (r.vqaByQuestionType) add('fig3a-vqa-by-question-type', () => ({ spec: vqaByQuestionTypeFigure(r.vqaByQuestionType!), width: 1000 }));
+  if (r.vqaObservationF1) add('fig3b-vqa-observation-f1', () => ({ spec: perObservationFigure(r.vqaObservationF1!, 'F1', 'Fig. 3b: VQA F1 per observation'), height: 700 }));
+  if (r.vqaObservationRecall) add('fig3c-vqa-observation-recall', () => ({ spec: perObservationFigure(r.vqaObservationRecall!, 'recall', 'Fig. 3c: VQA recall per observation'), height: 700 }));
+  if (r.grpoLog?.length) add('grpo-training-curves', () => ({ spec: grpoCurvesFigure(r.grpoLog!), width: 1100, height: 700 }));
   for (const f of r.extra ?? []) figs.push(f);
   return figs;
 }
@@ -115,8 +135,14 @@ export function writePaperTables(r: PaperResults, published: PublishedResults | 
 }
 
 /** Build, export (PNG/SVG/HTML through Chromium) and tabulate everything; returns the paths. */
-export async function writePaperFigures(r: PaperResults, published: PublishedResults | null, outDir: string, opts: ExportOptions = {}): Promise<string[]> {
-  const figs = paperFigures(r, published);
+export async function writePaperFigures(
+  r: PaperResults,
+  published: PublishedResults | null,
+  outDir: string,
+  opts: ExportOptions = {},
+  onSkip: (name: string, why: string) => void = (name, why) => console.warn(`figure ${name} skipped: ${why}`),
+): Promise<string[]> {
+  const figs = paperFigures(r, published, onSkip);
   const files = await exportFigures(figs, outDir, opts);
   return [...files, ...writePaperTables(r, published, outDir)];
 }

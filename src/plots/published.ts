@@ -34,6 +34,25 @@ export const VQA_SPLITS = [
   { id: 'cxr_vqa', label: 'Medical-CXR-VQA' },
 ] as const;
 
+/**
+ * The report splits present in the given tables, in display order: the paper's four (in Table 1's
+ * order), then any others (e.g. the cohort's report-findings / report-impression) as they appear,
+ * then `weighted_average` last.
+ */
+export function reportSplitsOf(...tables: (ReportTable | null | undefined)[]): string[] {
+  const present: string[] = [];
+  for (const t of tables) for (const k of Object.keys(t ?? {})) if (!present.includes(k)) present.push(k);
+  const known = REPORT_SPLITS.map((s) => s.id as string).filter((id) => present.includes(id));
+  const others = present.filter((id) => id !== 'weighted_average' && !known.includes(id));
+  return [...known, ...others, ...(present.includes('weighted_average') ? ['weighted_average'] : [])];
+}
+
+/** A split's display name. */
+export function splitLabel(id: string): string {
+  if (id === 'weighted_average') return 'Weighted average';
+  return REPORT_SPLITS.find((s) => s.id === id)?.label ?? id;
+}
+
 /** metric -> value for one model on one split. */
 export type MetricRow = Record<string, number>;
 /** split -> model -> metrics (Table 1's shape; `weighted_average` may be one of the splits). */

@@ -2,7 +2,7 @@
  * Table 1 (report generation) and the VQA table as Markdown, HTML and CSV, with our rows and the
  * paper's published rows side by side in each split.
  */
-import { REPORT_SPLITS, TABLE1_METRICS, VQA_SPLITS, table1Average, type ReportTable, type VqaTable } from './published.js';
+import { TABLE1_METRICS, VQA_SPLITS, reportSplitsOf, splitLabel, table1Average, type ReportTable, type VqaTable } from './published.js';
 
 export type RowSource = 'ours' | 'paper';
 
@@ -33,7 +33,7 @@ const SOURCE_LABEL: Record<RowSource, string> = { ours: 'this workbench', paper:
  * Table 1: per split, our rows then the published rows, with the eleven metrics and "Average"
  * (the mean of the eleven, computed for our rows when absent).
  */
-export function table1Doc(ours: ReportTable | null, published: ReportTable | null, splits: string[] = [...REPORT_SPLITS.map((s) => s.id), 'weighted_average']): TableDoc {
+export function table1Doc(ours: ReportTable | null, published: ReportTable | null, splits: string[] = reportSplitsOf(ours, published)): TableDoc {
   const columns = [...TABLE1_METRICS, 'Average'];
   const sections: TableSection[] = [];
   for (const id of splits) {
@@ -48,7 +48,7 @@ export function table1Doc(ours: ReportTable | null, published: ReportTable | nul
         rows.push({ source, model, values });
       }
     }
-    if (rows.length) sections.push({ id, label: REPORT_SPLITS.find((s) => s.id === id)?.label ?? (id === 'weighted_average' ? 'Weighted average' : id), rows });
+    if (rows.length) sections.push({ id, label: splitLabel(id), rows });
   }
   return { title: 'Table 1: report generation', columns, sections, note: '"Average" is the mean of the eleven metric columns. Rows marked "paper" are the published numbers (arXiv 2509.03906, Table 1).' };
 }

@@ -3,6 +3,7 @@ import { categoriesOf, groupedBars, valueHeatmap } from '../../src/plots/charts.
 import { compositionByTask, dataDistributionFigure, datasetSizesFigure, sftVsRlFigure } from '../../src/plots/fig1.js';
 import { wordCount } from '../../src/plots/fig2.js';
 import { figureSpecsFromDir, paperFigures } from '../../src/plots/paper.js';
+import { reportSplitsOf, splitLabel } from '../../src/plots/published.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,19 @@ describe('plots: figure builders', () => {
     assert.equal(spec.data.length, 4);
     assert.deepEqual(spec.data[1].y, [1, 1.5]);
     assert.equal(spec.data[3].xaxis, 'x2');
+  });
+
+  it('report splits: the paper\'s four in order, then others, weighted average last; missing SFT/RL models skip Fig. 1e', () => {
+    assert.deepEqual(reportSplitsOf({ weighted_average: {}, 'report-findings': {}, openi_findings: {} }, { mimic_findings: {} }), ['mimic_findings', 'openi_findings', 'report-findings', 'weighted_average']);
+    assert.equal(splitLabel('openi_impression'), 'Open-I impression');
+    assert.equal(splitLabel('report-findings'), 'report-findings');
+    const skipped: string[] = [];
+    const figs = paperFigures({ report: { 'report-findings': { mini: { Average: 0.2 } } } }, null, (name, why) => skipped.push(`${name}: ${why}`));
+    assert.deepEqual(figs.map((f) => f.name), ['fig1c-report-comparison']);
+    assert.deepEqual((figs[0].spec.data[0] as { y: string[] }).y, ['mini']);
+    assert.match(skipped.join('\n'), /fig1e-sft-vs-rl: our results lack the SFT model 'DeepMedix'/);
+    const withPair = paperFigures({ report: { 'report-findings': { a: { Average: 0.2 }, b: { Average: 0.3 } } }, sftModel: 'a', rlModel: 'b' }, null);
+    assert.ok(withPair.some((f) => f.name === 'fig1e-sft-vs-rl'));
   });
 
   it('paper figure list includes only what has inputs; extra specs pass through', () => {

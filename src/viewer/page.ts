@@ -71,15 +71,17 @@ function draw() {
   if (img.complete && img.naturalWidth) ctx.drawImage(img, 0, 0, c.width, c.height);
   const s = c.width / it.frame;
   ctx.lineWidth = 3;
-  if ($('show-truth').checked) {
-    ctx.setLineDash([8, 5]); ctx.strokeStyle = TRUTH_COLOR;
-    for (const b of it.trueBoxes) ctx.strokeRect(b.box[0] * s, b.box[1] * s, (b.box[2] - b.box[0]) * s, (b.box[3] - b.box[1]) * s);
-  }
   ctx.setLineDash([]);
   it.responses.forEach((r, k) => {
     ctx.strokeStyle = SLOT_COLORS[k % SLOT_COLORS.length];
     for (const b of r.boxes) ctx.strokeRect(b[0] * s, b[1] * s, (b[2] - b[0]) * s, (b[3] - b[1]) * s);
   });
+  if ($('show-truth').checked) {
+    // truth last and dashed, so it stays visible where a model's box coincides with it
+    ctx.setLineDash([8, 5]); ctx.strokeStyle = TRUTH_COLOR;
+    for (const b of it.trueBoxes) ctx.strokeRect(b.box[0] * s, b.box[1] * s, (b.box[2] - b.box[0]) * s, (b.box[3] - b.box[1]) * s);
+    ctx.setLineDash([]);
+  }
   window.__drawn = (window.__drawn || 0) + 1;
 }
 function show() {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { groupedBars } from '../../src/plots/charts.js';
 import { chromiumPath, exportFigures } from '../../src/plots/render.js';
 
@@ -27,8 +28,12 @@ const exe = chromiumPath();
     assert.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['check.png', 'check.svg', 'check.html']);
     const png = readFileSync(join(dir, 'check.png'));
     assert.deepEqual(pngSize(png), { width: 840, height: 600 });
-    // a blank 840×600 white PNG compresses to well under 5 KB; bars, labels and text make it larger
-    assert.ok(png.length > 10_000, `PNG suspiciously small (${png.length} bytes)`);
+    // not blank: a real share of the pixels is drawn (bars, axes, text), not the white background
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let inked = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] < 230 || data[i + 1] < 230 || data[i + 2] < 230) inked++;
+    const share = inked / (info.width * info.height);
+    assert.ok(share > 0.03 && share < 0.8, `drawn share of pixels ${share.toFixed(3)}`);
     const svg = readFileSync(join(dir, 'check.svg'), 'utf8');
     assert.match(svg, /^<svg[^>]*width="420"[^>]*height="300"/);
     assert.match(svg, /Render check/);

@@ -4,7 +4,8 @@
  * GELU and logSumExp call them on the largest tensors), comparisons (Equal … GreaterEqual,
  * float32/int32 with broadcasting: the stock broadcast path costs ~100 ns per element, and the
  * gradient of max — in every logSumExp — runs Equal on the logits), Cast bool/int32 -> float32
- * and bool -> int32, and GatherV2 (4-byte dtypes, batchDims 0, row copies inside the heap).
+ * and bool -> int32, GatherV2 (4-byte dtypes, batchDims 0, row copies inside the heap), and
+ * Identity without a copy.
  * Everything else goes to the stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -127,6 +128,26 @@ export function castKernel(stock: KernelConfig): KernelConfig {
       const dst = to === 'float32' ? new Float32Array(buf, heapOffset(backend, out), n) : new Int32Array(buf, heapOffset(backend, out), n);
       dst.set(src);
       return out;
+    }
+    return stock.kernelFunc(args);
+  };
+  return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
+}
+
+/**
+ * Identity without a copy: the output shares the input's heap data and bumps its reference count,
+ * as the cpu backend's Identity and the wasm backend's own Reshape do (tensor data is immutable;
+ * the backend frees it when the last reference goes). The engine clones every tensor it saves for
+ * the backward pass through Identity, so on wasm each op's saved inputs were full copies.
+ */
+export function identityKernel(stock: KernelConfig): KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { inputs, backend } = args;
+    const x = inputs.x as TensorInfo;
+    const b = backend as unknown as { incRef?: (dataId: object) => void };
+    if (isWasmBackendLike(backend) && x.dtype !== 'string' && typeof b.incRef === 'function') {
+      b.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     }
     return stock.kernelFunc(args);
   };

@@ -68,6 +68,48 @@ describe('kernels: GatherV2 on wasm vs tfjs cpu', () => {
   });
 });
 
+describe('kernels: Identity on wasm shares data without copying', () => {
+  let wasInstalled = false;
+  before(async () => {
+    assert.ok(await tf.setBackend('wasm'));
+    wasInstalled = fastKernelsInstalled();
+    installFastKernels('wasm');
+  });
+  after(() => {
+    restoreStockKernels();
+    if (wasInstalled) installFastKernels('wasm');
+  });
+
+  it('clones keep their values after the source is disposed or a variable is reassigned, and free their data', () => {
+    const backend = tf.backend();
+    const dataIds0 = backend.numDataIds();
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    assert.equal(backend.numDataIds(), dataIds0 + 1, 'the clone shares the data');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    const init = tf.tensor1d([5, 6]);
+    const v = tf.variable(init);
+    init.dispose();
+    const snapshot = tf.clone(v);
+    const next = tf.tensor1d([7, 8]);
+    v.assign(next);
+    next.dispose();
+    assert.deepEqual(Array.from(snapshot.dataSync()), [5, 6]);
+    assert.deepEqual(Array.from(v.dataSync()), [7, 8]);
+    tf.dispose([y, v, snapshot]);
+    assert.equal(backend.numDataIds(), dataIds0, 'all data freed');
+  });
+
+  it('gradients that save inputs (through the engine clone) match cpu', async () => {
+    const run = () => {
+      const x = tf.tensor2d([0.5, -1, 2, 3], [2, 2]);
+      return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(t), tf.exp(t))))(x).dataSync());
+    };
+    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), 1e-6, 'gradient');
+  });
+});
+
 const blas = loadBlas();
 const title = 'kernels: addon Tanh on wasm';
 

@@ -22,15 +22,19 @@ export interface PredictOptions {
   onBatch?: (preds: Prediction[]) => void;
 }
 
-/** Greedy decoding for every record (a prompt too long for the context is cut from its start, with a warning). */
+/** Greedy decoding for every record, returned in input order (a prompt too long for the context is cut from its start, with a warning). */
 export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer, records: readonly InstructionRecord[], o: PredictOptions): Promise<Prediction[]> {
   const bs = o.batchSize ?? 16;
   const out: Prediction[] = [];
   const bar = new Progress({ label: 'predict', total: records.length, quiet: o.quiet });
   const maxPrompt = model.spec.maxLen - 8;
   let cut = 0;
-  for (let i = 0; i < records.length; i += bs) {
-    const part = records.slice(i, i + bs);
+  // Decode records of one task together (similar output lengths: fewer idle rows), output in input order.
+  const order = records.map((r, i) => ({ r, i })).sort((a, b) => a.r.task.localeCompare(b.r.task) || a.i - b.i);
+  const texts = new Array<string>(records.length);
+  for (let i = 0; i < order.length; i += bs) {
+    const slot = order.slice(i, i + bs);
+    const part = slot.map((x) => x.r);
     const inputs = await Promise.all(
       part.map(async (r) => {
         let prompt = promptIds(tok, r.prompt);
@@ -43,11 +47,12 @@ export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer,
     );
     const gens = generate(model, tok, inputs, { maxNewTokens: o.maxNewTokens ?? model.spec.maxLen });
     const preds = gens.map((g, j) => ({ id: part[j].id, text: g.text }));
-    out.push(...preds);
+    preds.forEach((p, j) => (texts[slot[j].i] = p.text));
     o.onBatch?.(preds);
     bar.tick(part.length);
   }
   bar.finish();
+  out.push(...records.map((r, i) => ({ id: r.id, text: texts[i] })));
   if (cut && !o.quiet) process.stderr.write(`warning: ${cut} prompts were longer than the context and were cut from the start\n`);
   return out;
 }

@@ -1,9 +1,7 @@
 /** `deepmedix synthesize`: grounded reasoning synthesis + filter -> the stage-2 cold-start set. */
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../config.js';
-import { readStudies } from '../data/cohort.js';
-import { buildInstructions } from '../data/instructions.js';
-import { splitByPatient } from '../data/split.js';
+import { stage1Data } from '../train/stage1data.js';
 import type { InstructionRecord } from '../data/types.js';
 import { filterTableMarkdown } from '../reasoning/filter.js';
 import { runSynthesisStage } from '../reasoning/stage.js';
@@ -39,14 +37,11 @@ ${COMMON_FLAGS}`,
     const out = stringFlag(args, 'out') ?? join(config.paths.data, `synthesis-${config.profile}`);
     const rate = numberFlag(args, 'simulated-errors', 0)!;
     if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--simulated-errors must be in [0, 1], got ${rate}`);
-    const { studies } = readStudies(cohort);
+    // The stage-1 split (by patient, config.benchmark sizes): synthesis draws from its training part.
+    const data = await stage1Data(config, cohort);
+    const studies = [...data.studies.train, ...data.studies.val, ...data.studies.test];
     const recordsPath = stringFlag(args, 'records');
-    let records: InstructionRecord[];
-    if (recordsPath) records = readJsonl<InstructionRecord>(recordsPath);
-    else {
-      const { train } = splitByPatient(studies, { seed: config.seed, test: config.benchmark.testStudies, val: config.benchmark.valStudies });
-      records = buildInstructions(train, { seed: config.seed, vqaPerStudy: config.benchmark.vqaPerStudy });
-    }
+    const records: InstructionRecord[] = recordsPath ? readJsonl<InstructionRecord>(recordsPath) : data.train;
     const res = await runSynthesisStage(config, {
       records,
       studies,

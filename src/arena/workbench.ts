@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { reportMetrics } from '../metrics/report.js';
-import { writeJson } from '../util/fsx.js';
+import { readJson, writeJson } from '../util/fsx.js';
 import { runArena, type ArenaOptions, type ArenaRun } from './arena.js';
 import { arenaVsAutomatedFigure, battleCountFigure, rankingFigure, winRateFigure, type ArenaFigure } from './figures.js';
 import { readModelPredictions } from './predictions.js';
@@ -72,17 +72,19 @@ export function rankingTable(rep: Pick<ArenaReport, 'ranking' | 'automated'>): R
 export async function exportArenaFigures(
   figures: { name: string; spec: ArenaFigure }[],
   dir: string,
+  opts: { png?: boolean; html?: boolean } = {},
 ): Promise<{ json: string[]; png: string[]; html: string[]; error?: string }> {
   const json = figures.map((f) => {
     const p = join(dir, `${f.name}.json`);
     writeJson(p, f.spec);
     return p;
   });
+  if (opts.png === false && opts.html === false) return { json, png: [], html: [] };
   try {
     const { chromiumPath, exportFigures } = await import('../plots/render.js');
     const named = figures.map((f) => ({ name: f.name, spec: f.spec, width: 900, height: 600 }));
-    const html = await exportFigures(named, dir, { formats: ['html'] });
-    const png = chromiumPath() ? await exportFigures(named, dir, { formats: ['png'], scale: 1 }) : [];
+    const html = opts.html === false ? [] : await exportFigures(named, dir, { formats: ['html'] });
+    const png = opts.png !== false && chromiumPath() ? await exportFigures(named, dir, { formats: ['png'], scale: 1 }) : [];
     return { json, png, html };
   } catch (e) {
     return { json, png: [], html: [], error: String((e as Error).message ?? e).split('\n')[0] };
@@ -91,12 +93,16 @@ export async function exportArenaFigures(
 
 /**
  * Models' predictions found under a folder: every `NAME.jsonl` ({"id", "text"} lines) is one model
- * named NAME. Missing folder: no models.
+ * named NAME; an optional `params.json` ({"NAME": parameter count}) gives marker sizes for Fig. 2j.
+ * Missing folder: no models.
  */
 export function discoverModels(dir: string): ModelPredictions[] {
   if (!existsSync(dir)) return [];
+  const paramsPath = join(dir, 'params.json');
+  const params = existsSync(paramsPath) ? readJson<Record<string, number>>(paramsPath) : {};
+  for (const [k, v] of Object.entries(params)) if (typeof v !== 'number' || !(v > 0)) throw new Error(`${paramsPath}: parameter count of '${k}' must be a positive number, got ${JSON.stringify(v)}`);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort()
-    .map((f) => readModelPredictions(basename(f, '.jsonl'), join(dir, f)));
+    .map((f) => readModelPredictions(basename(f, '.jsonl'), join(dir, f), params[basename(f, '.jsonl')]));
 }

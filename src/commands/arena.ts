@@ -1,13 +1,11 @@
 /** `deepmedix arena`: the Report Arena over any models' predictions (or the IU baselines). */
 import { join } from 'node:path';
 import { resolveConfig, writeResolvedConfig } from '../config.js';
-import { runArena } from '../arena/arena.js';
 import { iuBaselines, loadIuStudies } from '../arena/baselines.js';
 import { clinicalOfflineJudge } from '../arena/clinical.js';
-import { arenaVsAutomatedFigure, battleCountFigure, rankingFigure, winRateFigure } from '../arena/figures.js';
 import { llmJudge } from '../arena/judge-llm.js';
 import { readModelPredictions, readReportJsonl } from '../arena/predictions.js';
-import { arenaRanking, battleCountMatrix, winRateMatrix } from '../arena/ranking.js';
+import { arenaReport, exportArenaFigures } from '../arena/workbench.js';
 import type { Judge, ModelPredictions } from '../arena/types.js';
 import { writeJson } from '../util/fsx.js';
 import { parseArgs, stringFlag, UsageError } from '../util/args.js';
@@ -22,15 +20,17 @@ export const command: Command = {
 Judges pairs of models' reports against the reference reports, samples pairs actively (or
 uniformly), fits inverse-probability-weighted Bradley-Terry scores with bootstrap intervals, and
 writes battles.jsonl (append-only; rerun with the same --out to resume), ranking.json (scores on
-the log-odds, normalized [0, 1] and Elo-like scales, battle-count and win-rate matrices, coverage
-and skipped-battle reports) and plotly figure specs (fig2h/fig2i/ranking/fig2j .json) to --out.
+the log-odds, normalized [0, 1] and Elo-like scales, the automated metrics' Average per model,
+battle-count and win-rate matrices, coverage and skipped-battle reports) and the figures (Fig. 2h-j
+and the ranking: plotly JSON specs, interactive HTML, PNG through headless Chromium) to --out.
 
   --references FILE    reference reports, JSONL {"id", "text"}
   NAME=FILE            one model's predictions, JSONL {"id", "text"} (a \\boxed{} answer is extracted)
   --iu-baselines       instead: the IU test reports and four baselines (constant normal, random,
                        indication NN, MeSH-oracle NN)
   --params NAME=N,…    parameter counts (marker size in the arena-vs-automated figure)
-  --automated NAME=X,… automated-metric averages for the arena-vs-automated figure
+  --no-automated       skip the automated report metrics (11 Table 1 columns) per model
+  --no-png             figures as plotly JSON and HTML only (no headless Chromium)
   --json               print ranking.json to stdout
   --arena.judge offline|llm   offline: labeler > RadGraph-style F1 > ROUGE-L (a proxy); llm: the
                        OpenAI-compatible endpoint of --synthesis.baseUrl / --synthesis.model
@@ -39,7 +39,7 @@ and skipped-battle reports) and plotly figure specs (fig2h/fig2i/ranking/fig2j .
 
 ${COMMON_FLAGS}`,
   async run(argv) {
-    const args = parseArgs(argv, ['iu-baselines', 'json']);
+    const args = parseArgs(argv, ['iu-baselines', 'json', 'no-automated', 'no-png']);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'arena', config.profile);
     const pairsFlag = (name: string): Record<string, number> => {
@@ -80,7 +80,12 @@ ${COMMON_FLAGS}`,
       judge = llmJudge(client, { name: `llm:${config.synthesis.model}` });
     } else judge = clinicalOfflineJudge();
     writeResolvedConfig(config, out);
-    const run = await runArena({
+    for (const [name, n] of Object.entries(params)) {
+      const m = models.find((x) => x.name === name);
+      if (!m) throw new UsageError(`--params names '${name}', which is not a model here (${models.map((x) => x.name).join(', ')})`);
+      m.params = n;
+    }
+    const rep = await arenaReport({
       models,
       references,
       judge,
@@ -92,10 +97,10 @@ ${COMMON_FLAGS}`,
       concurrency: config.arena.concurrency,
       retryDelayMs: config.arena.judge === 'llm' ? 1000 : 0,
       logPath: join(out, 'battles.jsonl'),
+      bootstrap: config.arena.bootstrap,
+      automated: !args.flags['no-automated'],
     });
-    const rk = arenaRanking(run.records, run.models, { bootstrap: config.arena.bootstrap, seed: config.seed });
-    const counts = battleCountMatrix(run.records, run.models);
-    const rates = winRateMatrix(run.records, run.models);
+    const { run, ranking: rk } = rep;
     const result = {
       judge: run.judge,
       sampler: config.arena.sampler,
@@ -114,25 +119,23 @@ ${COMMON_FLAGS}`,
         elo: rk.elo.score[k],
         eloCI: [rk.elo.lower[k], rk.elo.upper[k]],
         logOdds: rk.logOdds.score[k],
+        automatedAverage: rep.automated[run.models[k]] ?? null,
       })),
       fit: { converged: rk.fit.converged, separated: rk.fit.separated, iterations: rk.fit.iterations, unrated: rk.fit.unrated.map((k) => run.models[k]) },
       models: run.models,
-      battleCounts: counts,
-      winRates: rates,
+      battleCounts: rep.counts,
+      winRates: rep.rates,
     };
     writeJson(join(out, 'ranking.json'), result);
-    writeJson(join(out, 'fig2h-battle-counts.json'), battleCountFigure(rk, counts));
-    writeJson(join(out, 'fig2i-win-rates.json'), winRateFigure(rk, rates));
-    writeJson(join(out, 'arena-ranking.json'), rankingFigure(rk));
-    const automated = pairsFlag('automated');
-    if (Object.keys(automated).length) writeJson(join(out, 'fig2j-arena-vs-automated.json'), arenaVsAutomatedFigure(rk, automated, params));
+    const exported = await exportArenaFigures(rep.figures, out, { png: !args.flags['no-png'] });
     if (args.flags.json) console.log(JSON.stringify(result));
     else {
       console.log(`Report Arena: ${rk.battles} judged battles (${run.skipped} skipped, ${run.resumed} resumed), judge ${run.judge}, sampler ${config.arena.sampler}`);
-      for (const r of result.ranking) console.log(`  ${String(r.rank).padStart(2)}. ${r.model.padEnd(24)} ${r.normalized.toFixed(3)} [${r.normalizedCI[0].toFixed(3)}, ${r.normalizedCI[1].toFixed(3)}]  Elo ${r.elo.toFixed(0)}`);
+      for (const r of result.ranking) console.log(`  ${String(r.rank).padStart(2)}. ${r.model.padEnd(24)} ${r.normalized.toFixed(3)} [${r.normalizedCI[0].toFixed(3)}, ${r.normalizedCI[1].toFixed(3)}]  Elo ${r.elo.toFixed(0)}${r.automatedAverage === null ? '' : `  automated avg ${r.automatedAverage.toFixed(4)}`}`);
       for (const c of run.coverage) if (c.missing) console.log(`  note: ${c.model} has no report for ${c.missing} reference studies (e.g. ${c.missingIds.slice(0, 3).join(', ')})`);
       for (const e of run.excludedPairs) console.log(`  note: ${e.models.join(' vs ')} left out: ${e.reason}`);
       for (const p of run.identicalPairs) console.log(`  note: ${p.join(' and ')} gave identical reports on every shared study (their battles are ties)`);
+      if (exported.error) console.log(`  note: figures written as plotly JSON only (${exported.error})`);
       console.log(`Outputs in ${out}`);
     }
     return 0;

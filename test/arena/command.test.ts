@@ -50,7 +50,7 @@ describeWithShared('deepmedix arena (command)', ['data', 'chexpert-phrases'], ()
     const normal = write('normal.jsonl', refs.map(([id]) => [id, 'No acute cardiopulmonary abnormality.']));
     const partial = write('partial.jsonl', [['s1', 'Left pneumothorax.'], ['s2', 'Edema.']]);
     const out = join(dir, 'out');
-    const argv = ['arena', '--references', refPath, `good=${good}`, `normal=${normal}`, `partial=${partial}`, '--out', out, '--arena.battles=120', '--arena.bootstrap=20', '--json'];
+    const argv = ['arena', '--references', refPath, `good=${good}`, `normal=${normal}`, `partial=${partial}`, '--out', out, '--arena.battles=120', '--arena.bootstrap=20', '--json', '--no-png', '--params', 'good=7e9'];
     const log = console.log;
     let printed = '';
     console.log = (s: string) => (printed += s);
@@ -65,7 +65,15 @@ describeWithShared('deepmedix arena (command)', ['data', 'chexpert-phrases'], ()
     assert.deepEqual(r.coverage.map((c: { missing: number }) => c.missing), [0, 0, 2]);
     const saved = JSON.parse(readFileSync(join(out, 'ranking.json'), 'utf8'));
     assert.deepEqual(saved.ranking, r.ranking);
-    for (const f of ['fig2h-battle-counts.json', 'fig2i-win-rates.json', 'arena-ranking.json']) assert.ok(JSON.parse(readFileSync(join(out, f), 'utf8')).data.length > 0);
+    for (const f of ['fig2h-arena-battle-counts', 'fig2i-arena-win-rates', 'arena-ranking', 'fig2j-arena-vs-automated']) {
+      assert.ok(JSON.parse(readFileSync(join(out, `${f}.json`), 'utf8')).data.length > 0, f);
+      assert.ok(readFileSync(join(out, `${f}.html`), 'utf8').includes('Plotly.newPlot'), f);
+    }
+    // The automated Average per model (11 Table 1 columns): a perfect copy of the references scores highest.
+    assert.ok(r.ranking[0].automatedAverage > r.ranking[1].automatedAverage && r.ranking[0].automatedAverage > r.ranking[2].automatedAverage);
+    // Marker size by parameter count in Fig. 2j.
+    const fig2j = JSON.parse(readFileSync(join(out, 'fig2j-arena-vs-automated.json'), 'utf8'));
+    assert.equal(new Set(fig2j.data[0].marker.size).size, 2);
     // A second run with more battles resumes from the log.
     console.log = (s: string) => (printed = s);
     try {

@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Progress } from '../util/progress.js';
 import { readJson, readJsonlDetailed, writeJson } from '../util/fsx.js';
 import { FINDING_NAMES, type Finding } from './findings.js';
-import { sampleCohortTruth, type StudyTruth } from './phantom.js';
+import { cohortTruths, type StudyTruth } from './phantom.js';
 import { renderStudyPng } from './render.js';
 import { writeReport } from './report.js';
 import { CHEXPERT_OBSERVATIONS, type Study } from './types.js';
@@ -95,16 +95,18 @@ export async function buildCohort(out: string, opts: CohortOptions): Promise<{ d
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'images'), { recursive: true });
   const t0 = Date.now();
-  const truths = sampleCohortTruth(opts.n, { seed: opts.seed, frame, normalFraction });
-  const studies = truths.map(studyRecord);
-  const bar = new Progress({ label: 'cohort', total: truths.length, quiet: opts.quiet });
+  // Truths are made one at a time and dropped once rendered: memory stays flat with the cohort size.
+  const truths = cohortTruths(opts.n, { seed: opts.seed, frame, normalFraction });
+  const studies: Study[] = [];
+  const bar = new Progress({ label: 'cohort', total: opts.n, quiet: opts.quiet });
   const concurrency = Math.max(1, opts.concurrency ?? 4);
-  let next = 0;
   const worker = async () => {
-    while (next < truths.length) {
-      const i = next++;
-      const png = await renderStudyPng(truths[i]);
-      writeFileSync(join(tmp, studies[i].image), png);
+    for (let next = truths.next(); !next.done; next = truths.next()) {
+      const t = next.value;
+      const rec = studyRecord(t);
+      studies.push(rec);
+      const png = await renderStudyPng(t);
+      writeFileSync(join(tmp, rec.image), png);
       bar.tick();
     }
   };

@@ -172,6 +172,18 @@ function placeFinding(rng: Rng, a: Anatomy, kind: FindingKind, cardioSeverity?: 
   }
 }
 
+/** The first n studies of a cohort, one at a time (patients in order; the last may be cut short). */
+export function* cohortTruths(n: number, opts: PhantomOptions): Generator<StudyTruth> {
+  let count = 0;
+  for (let p = 1; count < n; p++) {
+    for (const t of samplePatient(p, opts)) {
+      if (count >= n) return;
+      count++;
+      yield t;
+    }
+  }
+}
+
 /** Ground truth of the first n studies of a cohort (whole patients; the last may be cut short). */
 export function sampleCohortTruth(n: number, opts: PhantomOptions): StudyTruth[] {
   const out: StudyTruth[] = [];

@@ -285,7 +285,7 @@ export async function renderStudyPng(t: StudyTruth): Promise<Buffer> {
   const raw = await sharp(Buffer.from(studySvg(t)), { density: 72 }).extractChannel(0).raw().toBuffer();
   if (raw.length !== W * W) throw new Error(`render ${t.id}: rasterized ${raw.length} bytes, expected ${W * W}`);
   const out = unsharpAndMottle(raw, W, t.seed, t.anatomy.exposure.noise);
-  return sharp(out, { raw: { width: W, height: W, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer();
+  return sharp(out, { raw: { width: W, height: W, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer();
 }
 
 /** A fixed table of standard-normal noise (×64, rounded), generated once from a constant seed. */
@@ -310,8 +310,8 @@ function gaussianTable(): Int16Array {
 }
 
 /**
- * Radiographic unsharpness and quantum mottle in one sweep: a separable 5-tap binomial blur
- * (1 4 6 4 1)/16, σ = 1 pixel at 512, then seeded Gaussian noise of standard deviation `amp` grey
+ * Radiographic unsharpness and quantum mottle in one sweep: a separable 3-tap binomial blur
+ * (1 2 1)/4 (σ ≈ 0.7 pixel at 512), then seeded Gaussian noise of standard deviation `amp` grey
  * levels, read from a fixed noise table at a per-study offset and odd stride (a permutation).
  */
 export function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: number): Buffer {
@@ -319,26 +319,23 @@ export function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: numbe
   const tmp = new Int32Array(px.length);
   for (let y = 0; y < H; y++) {
     const r = y * W;
-    const at = (x: number) => px[r + (x < 0 ? 0 : x >= W ? W - 1 : x)];
-    for (let x = 0; x < 2; x++) tmp[r + x] = at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2);
-    for (let i = r + 2, end = r + W - 2; i < end; i++) tmp[i] = px[i - 2] + 4 * px[i - 1] + 6 * px[i] + 4 * px[i + 1] + px[i + 2];
-    for (let x = W - 2; x < W; x++) tmp[r + x] = at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2);
+    tmp[r] = 3 * px[r] + px[r + 1];
+    for (let i = r + 1, end = r + W - 1; i < end; i++) tmp[i] = px[i - 1] + 2 * px[i] + px[i + 1];
+    tmp[r + W - 1] = px[r + W - 2] + 3 * px[r + W - 1];
   }
   const out = new Uint8ClampedArray(px.length);
   const table = gaussianTable();
   const mask = table.length - 1;
   let idx = (seed >>> 0) & mask;
   const stride = ((seed >>> NOISE_BITS) | 1) & mask || 1;
-  const gain = Math.round(amp * 4); // table is N(0,1)×64; the blur sum is ×256: noise of `amp` grey levels
+  const gainF = amp / 4; // table is N(0,1)×64 and the blur sum is ×16: noise of `amp` grey levels
   for (let y = 0; y < H; y++) {
-    const ya = (y > 1 ? y - 2 : 0) * W;
     const yb = (y > 0 ? y - 1 : 0) * W;
     const yc = y * W;
     const yd = (y < H - 1 ? y + 1 : H - 1) * W;
-    const ye = (y < H - 2 ? y + 2 : H - 1) * W;
     for (let x = 0; x < W; x++) {
       idx = (idx + stride) & mask;
-      out[yc + x] = (tmp[ya + x] + 4 * (tmp[yb + x] + tmp[yd + x]) + 6 * tmp[yc + x] + tmp[ye + x] + table[idx] * gain + 128) >> 8;
+      out[yc + x] = (tmp[yb + x] + 2 * tmp[yc + x] + tmp[yd + x] + table[idx] * gainF) / 16; // the clamped array rounds
     }
   }
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);

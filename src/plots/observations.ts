@@ -1,0 +1,40 @@
+/**
+ * Fig. 2a and Fig. 2g inputs from a benchmark and models' predictions: the report texts (for the
+ * length distribution) and, per model, F1 and recall per CheXpert observation of the generated
+ * reports against the reference reports, both labelled by the workbench's CheXpert-style rule
+ * labeler (an approximation of CheXbert; see src/metrics/chexpert.ts).
+ */
+import { labelReport } from '../metrics/chexpert.js';
+import { matchPredictions, predictedReport, readBenchmark, readPredictions } from '../metrics/harness.js';
+import { chexpertF1 } from '../metrics/labelF1.js';
+import type { PaperResults } from './paper.js';
+
+export type ReportObservationResults = Required<Pick<PaperResults, 'reportTexts' | 'observationF1'>> & {
+  /* observationF1: model -> observation -> F1, only for observations the references or the model report */
+  /** model -> observation -> recall (tp / (tp + fn)); absent where the references have no positive. */
+  observationRecall: Record<string, Record<string, number>>;
+};
+
+/**
+ * Score each model's report predictions (model name -> predictions JSONL) on the benchmark's report
+ * items. Missing predictions are allowed (those items are left out for that model).
+ */
+export function reportObservationResults(benchmarkPath: string, predictionFiles: Record<string, string>): ReportObservationResults {
+  const items = readBenchmark(benchmarkPath).filter((i) => i.task === 'report');
+  if (!items.length) throw new Error(`${benchmarkPath}: no report items`);
+  const out: ReportObservationResults = { reportTexts: { 'ground truth': items.map((i) => i.answer) }, observationF1: {}, observationRecall: {} };
+  const refLabels = new Map(items.map((i) => [i.id, labelReport(i.answer)]));
+  for (const [model, path] of Object.entries(predictionFiles)) {
+    const ids = new Set(items.map((i) => i.id));
+    const preds = readPredictions(path).filter((p) => ids.has(p.id));
+    if (!preds.length) throw new Error(`${path}: no predictions for the report items of ${benchmarkPath}`);
+    const matched = matchPredictions(items, preds, { allowMissing: true, predictionsPath: path });
+    const hyps = matched.pairs.map((p) => predictedReport(p.prediction));
+    out.reportTexts[model] = hyps;
+    const f1 = chexpertF1(hyps.map((h) => labelReport(h)), matched.pairs.map((p) => refLabels.get(p.item.id)!));
+    // an observation nobody (reference or model) reports has no F1: left out (drawn as '–'), not 0
+    out.observationF1[model] = Object.fromEntries(Object.entries(f1.perObservation).filter(([, v]) => v.tp + v.fp + v.fn > 0).map(([o, v]) => [o, v.f1]));
+    out.observationRecall[model] = Object.fromEntries(Object.entries(f1.perObservation).filter(([, v]) => v.tp + v.fn > 0).map(([o, v]) => [o, v.tp / (v.tp + v.fn)]));
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithShared } from '../helpers.js';
+import { reportObservationResults } from '../../src/plots/observations.js';
+
+describeWithShared('plots/observations: per-observation F1 of generated reports', ['data', 'chexpert-phrases'], () => {
+  it('labels references and predictions with the rule labeler and scores each observation (hand-worked)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-obs-'));
+    try {
+      const rec = (id: string, answer: string, task = 'report-findings') => JSON.stringify({ id, task, answer, answerKind: 'free', questionType: task, split: 'mimic_findings' });
+      writeFileSync(join(dir, 'bench.jsonl'), [rec('a', 'The heart is enlarged, consistent with cardiomegaly.'), rec('b', 'No acute cardiopulmonary process.'), rec('q', 'yes', 'vqa')].join('\n') + '\n');
+      writeFileSync(join(dir, 'm.jsonl'), [JSON.stringify({ id: 'a', text: 'Cardiomegaly.' }), JSON.stringify({ id: 'b', text: '<think>heart [1, 2, 3, 4]</think>\\boxed{Cardiomegaly is present.}' }), JSON.stringify({ id: 'q', text: 'no' })].join('\n') + '\n');
+      const r = reportObservationResults(join(dir, 'bench.jsonl'), { m: join(dir, 'm.jsonl') });
+      assert.deepEqual(r.reportTexts.m, ['Cardiomegaly.', 'Cardiomegaly is present.']);
+      assert.equal(r.reportTexts['ground truth'].length, 2);
+      // Cardiomegaly: tp 1 (a), fp 1 (b) -> F1 = 2/3, recall 1
+      assert.ok(Math.abs(r.observationF1.m.Cardiomegaly! - 2 / 3) < 1e-12);
+      assert.equal(r.observationRecall.m.Cardiomegaly, 1);
+      // an observation neither side mentions has no F1 entry
+      assert.equal(r.observationF1.m.Pneumothorax, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
 import { hasCheckpoint, readCheckpoint } from '../model/checkpoint.js';
 import { selectForSynthesis } from '../reasoning/pipeline.js';
+import { loadTemplates, templatesPath } from '../reasoning/templates.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import { grpoPromptsFromRecords } from './grpo-data.js';
 import type { GrpoPrompt } from './grpo-policy.js';
@@ -19,10 +20,13 @@ export function stageDir(config: Config, stage: 'stage1' | 'stage2' | 'stage3'):
   return join(config.paths.data, 'runs', config.profile, stage);
 }
 
-/** The checkpoint GRPO starts from by default: stage 2 (cold start) when present, else stage 1. */
+/**
+ * The checkpoint GRPO starts from by default: the cold-start model (`stage2/model`, where the
+ * cold-start stage writes it, or `stage2`) when present, else stage 1.
+ */
 export function defaultGrpoInit(config: Config): string | null {
-  for (const s of ['stage2', 'stage1'] as const) if (hasCheckpoint(stageDir(config, s))) return stageDir(config, s);
-  return null;
+  const candidates = [join(stageDir(config, 'stage2'), 'model'), stageDir(config, 'stage2'), stageDir(config, 'stage1')];
+  return candidates.find((d) => hasCheckpoint(d)) ?? null;
 }
 
 /** RL records: `n` training records spread evenly over the tasks (seeded). */
@@ -53,13 +57,15 @@ export async function grpoStagePrompts(
   const tok = Tokenizer.fromJSON(header.tokenizer);
   const n = opts.prompts ?? config.grpo.steps * config.grpo.batchPrompts;
   const records = selectRlRecords(train, n, config.seed);
-  return grpoPromptsFromRecords(records, tok, { imageSize: header.spec.imageSize, maxLen: header.spec.maxLen, imageRoot, quiet: opts.quiet });
+  // The same format instruction the cold-start model was trained with (config.synthesis.templates).
+  const templates = loadTemplates(templatesPath(config.synthesis.templates));
+  return grpoPromptsFromRecords(records, tok, { imageSize: header.spec.imageSize, maxLen: header.spec.maxLen, imageRoot, templates, quiet: opts.quiet });
 }
 
 /** Run stage 3 from a checkpoint on the profile's cohort. */
 export async function trainGrpoStage(config: Config, o: GrpoStageOptions): Promise<GrpoRunResult> {
   const init = o.init ?? defaultGrpoInit(config);
-  if (!init) throw new Error(`grpo: no starting checkpoint: pass --init DIR, or train stage 1/2 first (looked in ${stageDir(config, 'stage2')} and ${stageDir(config, 'stage1')})`);
+  if (!init) throw new Error(`grpo: no starting checkpoint: pass --init DIR, or train stage 1/2 first (looked in ${stageDir(config, 'stage2')}/model, ${stageDir(config, 'stage2')} and ${stageDir(config, 'stage1')})`);
   if (!existsSync(init)) throw new Error(`grpo: --init ${init} does not exist`);
   const { train, imageRoot, prompts, ...run } = o;
   const data = await grpoStagePrompts(config, init, train, imageRoot, { prompts, quiet: o.quiet });
@@ -67,7 +73,7 @@ export async function trainGrpoStage(config: Config, o: GrpoStageOptions): Promi
 }
 
 export const GRPO_USAGE = `Stage 3 (--stage grpo, the paper's online RL): GRPO from the cold-start checkpoint (--init DIR;
-default data/runs/<profile>/stage2, else stage1) on RL prompts drawn from the cohort's training
+default data/runs/<profile>/stage2/model, else stage1) on RL prompts drawn from the cohort's training
 split, with the paper's reward r = (1 − λ)·r_ans + λ·r_form + r_coo. DIR (default
 data/runs/<profile>/stage3) receives checkpoint.bin (DeepMedix-R1-mini), steps.jsonl (per-step
 reward components, KL, clip fraction, entropy, lengths, zero-std groups, advantage histogram),

@@ -1,7 +1,7 @@
 /** `deepmedix arena`: the Report Arena over any models' predictions (or the IU baselines). */
 import { join } from 'node:path';
 import { resolveConfig, writeResolvedConfig } from '../config.js';
-import { iuBaselines, loadIuStudies } from '../arena/baselines.js';
+import { iuBaselines, iuReferences, loadIuStudies } from '../arena/baselines.js';
 import { clinicalOfflineJudge } from '../arena/clinical.js';
 import { llmJudge } from '../arena/judge-llm.js';
 import { readModelPredictions, readReportJsonl } from '../arena/predictions.js';
@@ -59,7 +59,7 @@ ${COMMON_FLAGS}`,
     if (args.flags['iu-baselines']) {
       const studies = loadIuStudies();
       const test = studies.filter((s) => s.split === 'test');
-      references = new Map(test.map((s) => [s.id, s.report]));
+      references = iuReferences(test);
       models = iuBaselines(studies.filter((s) => s.split === 'train'), test, config.seed);
     } else {
       const refPath = stringFlag(args, 'references');

@@ -32,7 +32,7 @@ export function perObservationFigure(
   for (const [model, row] of Object.entries(scores)) table[model] = Object.fromEntries(Object.entries(row).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
   const present = new Set(Object.values(table).flatMap((r) => Object.keys(r)));
   const order = [...CHEXPERT_OBSERVATIONS.filter((o) => present.has(o)), ...[...present].filter((o) => !(CHEXPERT_OBSERVATIONS as readonly string[]).includes(o))];
-  const spec = groupedBars(table, { title, valueTitle: measure, horizontal: true, categoryOrder: order, range: [0, 1] });
+  const spec = groupedBars(table, { title, valueTitle: measure, horizontal: true, categoryOrder: order, range: [0, 1.08], labels: true, digits: 2 });
   (spec.layout as Record<string, unknown>).margin = { l: 190, r: 30, t: 60, b: 90 };
   return spec;
 }

@@ -38,3 +38,45 @@ export function reportObservationResults(benchmarkPath: string, predictionFiles:
   }
   return out;
 }
+
+/** Items of a `|`-separated list answer, trimmed and lower-cased (as the list answer reward reads them). */
+function listItems(s: string): string[] {
+  return [...new Set(s.split('|').map((x) => x.trim().toLowerCase()).filter(Boolean))];
+}
+
+/**
+ * Fig. 3b–d inputs: per finding, F1 and recall of the multi-answer VQA items (answers with `|`-
+ * separated findings, e.g. "What abnormalities are seen?"), pooled over items: a finding in both the
+ * truth and the predicted list is a true positive, only in the prediction a false positive, only in
+ * the truth a false negative. Findings are named as the answers write them; the columns are the
+ * findings that occur in some item's truth.
+ */
+export function vqaObservationResults(benchmarkPath: string, predictionFiles: Record<string, string>): { f1: Record<string, Record<string, number>>; recall: Record<string, Record<string, number>> } {
+  const items = readBenchmark(benchmarkPath).filter((i) => i.task === 'vqa' && i.answerKind === 'list');
+  if (!items.length) throw new Error(`${benchmarkPath}: no multi-answer (list) VQA items`);
+  const f1: Record<string, Record<string, number>> = {};
+  const recall: Record<string, Record<string, number>> = {};
+  for (const [model, path] of Object.entries(predictionFiles)) {
+    const ids = new Set(items.map((i) => i.id));
+    const preds = readPredictions(path).filter((p) => ids.has(p.id));
+    if (!preds.length) throw new Error(`${path}: no predictions for the list VQA items of ${benchmarkPath}`);
+    const counts = new Map<string, { tp: number; fp: number; fn: number }>();
+    const get = (k: string) => counts.get(k) ?? (counts.set(k, { tp: 0, fp: 0, fn: 0 }), counts.get(k)!);
+    for (const { item, prediction } of matchPredictions(items, preds, { allowMissing: true, predictionsPath: path }).pairs) {
+      const truth = new Set(listItems(item.answer));
+      const pred = new Set(listItems(predictedReport(prediction)));
+      for (const t of truth) (pred.has(t) ? get(t).tp++ : get(t).fn++);
+      for (const p of pred) if (!truth.has(p)) get(p).fp++;
+    }
+    f1[model] = {};
+    recall[model] = {};
+    // columns are the findings the truth contains; a predicted item outside them (e.g. a stray "no")
+    // is an error the list reward counts, but not a finding of its own
+    for (const [k, c] of counts) {
+      if (c.tp + c.fn === 0) continue;
+      f1[model][k] = c.tp === 0 ? 0 : (2 * c.tp) / (2 * c.tp + c.fp + c.fn);
+      recall[model][k] = c.tp / (c.tp + c.fn);
+    }
+  }
+  return { f1, recall };
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithShared } from '../helpers.js';
-import { reportObservationResults } from '../../src/plots/observations.js';
+import { reportObservationResults, vqaObservationResults } from '../../src/plots/observations.js';
 
 describeWithShared('plots/observations: per-observation F1 of generated reports', ['data', 'chexpert-phrases'], () => {
   it('labels references and predictions with the rule labeler and scores each observation (hand-worked)', () => {
@@ -20,6 +20,23 @@ describeWithShared('plots/observations: per-observation F1 of generated reports'
       assert.equal(r.observationRecall.m.Cardiomegaly, 1);
       // an observation neither side mentions has no F1 entry
       assert.equal(r.observationF1.m.Pneumothorax, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('plots/observations: per-finding F1 / recall of list VQA answers', () => {
+  it('pools true / false positives over items (hand-worked)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-vqaobs-'));
+    try {
+      const rec = (id: string, answer: string, answerKind = 'list') => JSON.stringify({ id, task: 'vqa', answer, answerKind, questionType: 'abnormality', vqaSet: 'cxr-vqa' });
+      writeFileSync(join(dir, 'bench.jsonl'), [rec('1', 'Atelectasis|pleural effusion'), rec('2', 'edema'), rec('3', 'yes', 'short')].join('\n') + '\n');
+      writeFileSync(join(dir, 'm.jsonl'), [JSON.stringify({ id: '1', text: '\\boxed{atelectasis | cardiomegaly}' }), JSON.stringify({ id: '2', text: 'edema|pleural effusion' }), JSON.stringify({ id: '3', text: 'yes' })].join('\n') + '\n');
+      const r = vqaObservationResults(join(dir, 'bench.jsonl'), { m: join(dir, 'm.jsonl') });
+      // atelectasis tp1; pleural effusion fn1 (item 1) + fp1 (item 2); edema tp1; cardiomegaly fp1 only (not in any truth: no column)
+      assert.deepEqual(r.f1.m, { atelectasis: 1, 'pleural effusion': 0, edema: 1 });
+      assert.deepEqual(r.recall.m, { atelectasis: 1, 'pleural effusion': 0, edema: 1 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@
  * Every failure is a reason string, never an exception: callers fall back to stock kernels.
  */
 import { createRequire } from 'node:module';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -95,12 +95,26 @@ export function loadBlas(): BlasLoad {
     return cached;
   }
   const file = join(nativeDir(), 'deepmedix_blas.node');
+  const failed = join(nativeDir(), 'build-failed.txt');
   const src = join(PROJECT_ROOT, 'native', 'blas_addon.c');
-  const stale = existsSync(file) && existsSync(src) && statSync(src).mtimeMs > statSync(file).mtimeMs;
+  const srcTime = existsSync(src) ? statSync(src).mtimeMs : 0;
+  const stale = existsSync(file) && srcTime > statSync(file).mtimeMs;
+  // A failed build is not retried at every start-up until the source changes (or the note is removed).
+  const failedBefore = existsSync(failed) && statSync(failed).mtimeMs >= srcTime ? readFileSync(failed, 'utf8').trim() : '';
   let built = '';
+  if (failedBefore && !existsSync(file)) {
+    cached = { addon: null, reason: `addon not built (${failedBefore}; delete ${failed} to retry)`, threads };
+    return cached;
+  }
   if ((!existsSync(file) || stale) && process.env.DEEPMEDIX_NATIVE_BUILD !== '0') {
     const why = tryBuild();
     if (why && !existsSync(file)) {
+      try {
+        mkdirSync(nativeDir(), { recursive: true });
+        writeFileSync(failed, why + '\n');
+      } catch {
+        /* the note is only an optimisation */
+      }
       cached = { addon: null, reason: `addon not built (${why})`, threads };
       return cached;
     }

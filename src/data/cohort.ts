@@ -23,6 +23,8 @@ export interface CohortOptions {
   /** Studies rendered concurrently (sharp works off the main thread). */
   concurrency?: number;
   quiet?: boolean;
+  /** Runs on the complete temporary directory before it is renamed into place (write derived files there). */
+  beforeCommit?: (tmpDir: string, studies: Study[]) => Promise<void> | void;
 }
 
 export interface CohortManifest {
@@ -122,6 +124,14 @@ export async function buildCohort(out: string, opts: CohortOptions): Promise<{ d
     patients: new Set(studies.map((s) => s.patientId)).size,
   };
   writeJson(join(tmp, 'manifest.json'), manifest);
+  if (opts.beforeCommit) {
+    try {
+      await opts.beforeCommit(tmp, studies);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
   if (existsSync(dir)) {
     const old = `${tmp}.old`;
     renameSync(dir, old);

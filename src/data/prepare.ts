@@ -57,6 +57,9 @@ export interface PrepareOptions {
 
 /** Build everything into `dir`: the cohort files plus splits.json, instructions-{train,val}.jsonl, xraybench.jsonl, xraybench-summary.json. */
 export async function prepareDatasets(config: Config, dir: string, opts: PrepareOptions = {}): Promise<PreparedData> {
+  // Everything is written into the cohort's temporary directory, which is renamed into place only
+  // when complete: a half-built dataset directory never exists.
+  let result: Omit<PreparedData, 'dir' | 'studies'> | null = null;
   const { studies } = await buildCohort(dir, {
     n: config.cohort.n,
     seed: config.seed,
@@ -64,7 +67,15 @@ export async function prepareDatasets(config: Config, dir: string, opts: Prepare
     normalFraction: config.cohort.normalFraction,
     quiet: opts.quiet,
     concurrency: opts.concurrency,
+    beforeCommit: (tmp, all) => {
+      result = deriveDatasets(config, tmp, all, opts);
+    },
   });
+  if (!result) throw new Error('prepareDatasets: the datasets were not written');
+  return { dir, studies, ...(result as Omit<PreparedData, 'dir' | 'studies'>) };
+}
+
+function deriveDatasets(config: Config, dir: string, studies: Study[], opts: PrepareOptions): Omit<PreparedData, 'dir' | 'studies'> {
   const splits = splitByPatient(studies, { seed: config.seed, test: config.benchmark.testStudies, val: config.benchmark.valStudies });
   const leaked = leakedPatients(splits);
   if (leaked.length) throw new Error(`patient split leaks ${leaked.length} patients (${leaked.slice(0, 3).join(', ')})`);
@@ -85,7 +96,7 @@ export async function prepareDatasets(config: Config, dir: string, opts: Prepare
   writeJsonl(join(dir, 'instructions-val.jsonl'), val);
   writeJsonl(join(dir, 'xraybench.jsonl'), records);
   writeJson(join(dir, 'xraybench-summary.json'), { splits: summary, skipped });
-  return { dir, studies, splits, train, val, benchmark: records, summary, skipped };
+  return { splits, train, val, benchmark: records, summary, skipped };
 }
 
 /** Load the real sources that are given into the benchmark sources; returns the skipped rows. */

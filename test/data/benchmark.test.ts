@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PROJECT_ROOT } from '../../src/util/paths.js';
 import { sampleCohortTruth } from '../../src/data/phantom.js';
@@ -95,6 +95,8 @@ describe('`deepmedix cohort --datasets` with real sources', () => {
       const base = ['cohort', '--profile', 'smoke', '--n', '40', '--datasets', '--quiet', '--mimic', join(FX, 'mimic'), '--ext-vqa', join(FX, 'vqa', 'ext-vqa.json')];
       console.log = () => {};
       await assert.rejects(main([...base, '--out', join(root, 'a'), '--cxr-vqa', join(FX, 'bad', 'cxr-vqa.csv')]), /cxr-vqa\.csv:3: column 'question_type': unknown question type 'diagnosis'/);
+      // The failed run left nothing behind: no output directory, no temporary one.
+      assert.deepEqual(readdirSync(root), []);
       assert.equal(await main([...base, '--out', join(root, 'b'), '--cxr-vqa', join(FX, 'bad', 'cxr-vqa.csv'), '--lenient']), 0);
       console.log = quietLog;
       const summary = JSON.parse(readFileSync(join(root, 'b', 'xraybench-summary.json'), 'utf8'));

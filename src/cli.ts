@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reward: async () => (await import('./commands/reward.js')).command,
   train: async () => (await import('./commands/train.js')).command,
   predict: async () => (await import('./commands/predict.js')).command,
+  serve: async () => (await import('./commands/serve.js')).command,
   evaluate: async () => (await import('./commands/evaluate.js')).command,
   label: async () => (await import('./commands/label.js')).command,
   synthesize: async () => (await import('./commands/synthesize.js')).command,

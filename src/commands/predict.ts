@@ -11,6 +11,7 @@ import { atomicWrite, readJsonl, writeJson, writeJsonl } from '../util/fsx.js';
 import { constantBaseline, scoreStage1, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
 import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
+import { ENDPOINT_USAGE, runEndpointPredict } from '../serve/predict-command.js';
 
 export const command: Command = {
   name: 'predict',
@@ -27,9 +28,12 @@ names (data/cohort-<profile>, split by patient as in training).
                        IoU) and, for 'test' / 'val', a constant baseline built from the training
                        split; writes PRED.metrics.json and PRED.metrics.md
 
+${ENDPOINT_USAGE}
+
 ${COMMON_FLAGS}`,
   async run(argv) {
-    const args = parseArgs(argv, ['quiet', 'metrics']);
+    const args = parseArgs(argv, ['quiet', 'metrics', 'allow-external-images']);
+    if (args.flags.endpoint !== undefined) return runEndpointPredict(args);
     const ckDir = requireFlag(args, 'checkpoint');
     const bench = requireFlag(args, 'benchmark');
     const out = requireFlag(args, 'out');

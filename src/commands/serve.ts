@@ -1,0 +1,56 @@
+/** `deepmedix serve`: a checkpoint behind an OpenAI-compatible chat-completions API on 127.0.0.1. */
+import { initBackend } from '../backend.js';
+import { ModelEngine } from '../serve/engine.js';
+import { isLoopbackHost, startServer } from '../serve/server.js';
+import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import type { Command } from './types.js';
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'serve a checkpoint through an OpenAI-compatible chat-completions API (127.0.0.1)',
+  usage: `Usage: deepmedix serve --checkpoint DIR [--port N] [--host 127.0.0.1] [--name NAME] [--allow-remote]
+
+Serves POST /v1/chat/completions (one user message: text parts + one image_url part holding a
+data: URL or an absolute local file path; temperature, top_p, max_tokens, n, seed), GET /v1/models
+and GET /health. Generations run one at a time; further requests queue (503 beyond --max-queue).
+Prints the base URL, e.g. for: deepmedix predict --endpoint URL --model NAME ...
+  --port N          port (default 8000; 0 picks a free one)
+  --host H          address to bind (default 127.0.0.1); other than loopback needs --allow-remote
+  --name NAME       model name in /v1/models and replies (default: the checkpoint directory's name)
+  --max-queue N     requests allowed to wait (default 64)
+  --max-n N         largest n per request (default 16)
+  --quiet           no request log
+Stop with Ctrl-C.`,
+  async run(argv) {
+    const args = parseArgs(argv, ['allow-remote', 'quiet']);
+    const dir = requireFlag(args, 'checkpoint');
+    const host = stringFlag(args, 'host', '127.0.0.1')!;
+    if (!isLoopbackHost(host) && !args.flags['allow-remote']) {
+      throw new UsageError(`--host ${host} is not a loopback address; add --allow-remote to expose the model (and images sent to it) on a network`);
+    }
+    const port = numberFlag(args, 'port', 8000)!;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer in 0..65535, got ${port}`);
+    await initBackend();
+    const engine = ModelEngine.fromCheckpoint(dir, { name: stringFlag(args, 'name'), maxQueue: numberFlag(args, 'max-queue', 64) });
+    const quiet = Boolean(args.flags.quiet);
+    const srv = await startServer(engine, {
+      host,
+      port,
+      allowRemote: Boolean(args.flags['allow-remote']),
+      maxN: numberFlag(args, 'max-n', 16),
+      log: quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    console.log(`serving ${engine.name} (${engine.fingerprint}) at ${srv.baseUrl}`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void srv.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    engine.dispose();
+    return 0;
+  },
+};

@@ -113,12 +113,21 @@ export function compareKernel(addon: BlasAddon, stock: KernelConfig): KernelConf
   return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
 }
 
-/** Cast bool/int32 -> float32 and bool -> int32 by typed-array conversion on the heap. */
+/**
+ * Cast bool/int32 -> float32 and bool -> int32 by typed-array conversion on the heap; a cast to
+ * the same dtype shares the data (as the cpu backend does; the gradient of every saved-tensor
+ * clone is such a cast).
+ */
 export function castKernel(stock: KernelConfig): KernelConfig {
   const kernelFunc = (args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as TensorInfo;
     const to = attrs?.dtype as string | undefined;
+    const b = backend as unknown as { incRef?: (dataId: object) => void };
+    if (isWasmBackendLike(backend) && to === x.dtype && (to === 'float32' || to === 'int32' || to === 'bool') && typeof b.incRef === 'function') {
+      b.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }
     const ok = (to === 'float32' && (x.dtype === 'bool' || x.dtype === 'int32')) || (to === 'int32' && x.dtype === 'bool');
     if (isWasmBackendLike(backend) && ok) {
       const n = x.shape.reduce((p, d) => p * d, 1);

@@ -113,7 +113,7 @@ const title = 'kernels: addon Exp and comparisons, Cast, on wasm vs tfjs cpu';
       const b = tf.tensor1d([true, false, true], 'bool');
       const i = tf.tensor1d([-3, 0, 2147483647], 'int32');
       const f = tf.tensor1d([1.7, -1.7, 3e9]);
-      return [b.cast('float32'), b.cast('int32'), i.cast('float32'), f.cast('int32'), f.cast('bool'), i.cast('bool')].map((t) => ({
+      return [b.cast('float32'), b.cast('int32'), i.cast('float32'), f.cast('int32'), f.cast('bool'), i.cast('bool'), f.cast('float32'), i.cast('int32')].map((t) => ({
         v: Array.from(t.dataSync()),
         dtype: t.dtype,
       }));
@@ -123,6 +123,8 @@ const title = 'kernels: addon Exp and comparisons, Cast, on wasm vs tfjs cpu';
     assert.deepEqual(got[0], { v: [1, 0, 1], dtype: 'float32' });
     assert.deepEqual(got[2], { v: [-3, 0, Math.fround(2147483647)], dtype: 'float32' });
     assert.equal(got[3].dtype, 'int32');
+    assert.deepEqual(got[6], { v: [Math.fround(1.7), Math.fround(-1.7), 3e9], dtype: 'float32' }); // same dtype: shared data
+    assert.deepEqual(got[7], { v: [-3, 0, 2147483647], dtype: 'int32' });
     assert.deepEqual(got[3].v.slice(0, 2), [1, -1]);
   });
 });

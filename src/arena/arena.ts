@@ -5,7 +5,8 @@
  * - The log is append-only JSONL (a `meta` line, then one `battle` line per battle). Rerunning with
  *   the same log resumes: judged battles are read back, the sampler is rebuilt from them and the
  *   random stream continues from the state stored with the last battle, so nothing is re-judged.
- *   A log written for other models, another judge, sampler or seed is refused, naming the field.
+ *   A log written for other models, another judge, sampler or seed, or for different report texts
+ *   (a hash of the references and predictions is kept in the meta line) is refused, naming the field.
  * - A judge failure (an exception, an unparseable verdict, an outcome outside [0, 1]) is retried
  *   `maxRetries` times with a growing delay, then the battle is recorded as `skipped` with its
  *   errors; skipped battles are counted and reported, never dropped.
@@ -14,6 +15,7 @@
  * - Studies a model has no report for are reported per model; a pair of models with no study in
  *   common is left out of sampling and reported.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendJsonl, readJsonlDetailed, writeJsonl } from '../util/fsx.js';
 import { Progress } from '../util/progress.js';
@@ -79,9 +81,23 @@ interface MetaLine {
   sampler: string;
   seed: number;
   uniformMix: number;
+  /** SHA-256 of the references and every model's reports: a resumed log must judge the same texts. */
+  inputs: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SHA-256 over the references and each model's reports (ids sorted), identifying an arena's inputs. */
+export function arenaInputsHash(models: readonly ModelPredictions[], references: ReadonlyMap<string, string>): string {
+  const h = createHash('sha256');
+  const add = (name: string, m: ReadonlyMap<string, string>) => {
+    h.update(`\u0001${name}\u0001`);
+    for (const id of [...m.keys()].sort()) h.update(`${id}\u0002${m.get(id)}\u0003`);
+  };
+  add('references', references);
+  for (const m of models) add(m.name, m.reports);
+  return h.digest('hex');
+}
 
 /** Which reference studies each model covers, which pairs can battle, and which are identical. */
 export function arenaCoverage(models: readonly ModelPredictions[], references: ReadonlyMap<string, string>) {
@@ -123,7 +139,16 @@ export async function runArena(opts: ArenaOptions): Promise<ArenaRun> {
   const sampler = makeSampler(opts.sampler, pairs.length, { uniformMix });
   const rng = new Rng(opts.seed);
   const pairIndex = new Map(pairs.map(([i, j], a) => [`${names[i]}\u0000${names[j]}`, a]));
-  const meta: MetaLine = { type: 'meta', version: 1, models: names, judge: opts.judge.name, sampler: opts.sampler, seed: opts.seed, uniformMix };
+  const meta: MetaLine = {
+    type: 'meta',
+    version: 1,
+    models: names,
+    judge: opts.judge.name,
+    sampler: opts.sampler,
+    seed: opts.seed,
+    uniformMix,
+    inputs: arenaInputsHash(opts.models, opts.references),
+  };
 
   const records: BattleRecord[] = [];
   let tornTailRepaired = false;
@@ -137,6 +162,9 @@ export async function runArena(opts: ArenaOptions): Promise<ArenaRun> {
         if (JSON.stringify(head[key]) !== JSON.stringify(meta[key])) {
           throw new Error(`${logPath}: written for ${key} ${JSON.stringify(head[key])}, this arena has ${JSON.stringify(meta[key])}; use another log path to start a new arena`);
         }
+      }
+      if (head.inputs !== meta.inputs) {
+        throw new Error(`${logPath}: written for other reports (the references or a model's predictions changed since); use another log path or remove this one to start a new arena`);
       }
     }
     rows.slice(1).forEach((row, k) => {

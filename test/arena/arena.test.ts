@@ -77,6 +77,9 @@ describe('arena/runArena', () => {
     await runArena(base({ logPath: log, battles: 5 }));
     await assert.rejects(runArena(base({ logPath: log, judge: { ...qualityJudge(), name: 'other' } })), /written for judge "quality".*"other"/);
     await assert.rejects(runArena(base({ logPath: log, seed: 12 })), /seed/);
+    // Same model names, one changed report: refused, since the logged verdicts judged other texts.
+    const changed = [models[0], { name: 'm1', reports: new Map([...models[1].reports].map(([id, t]) => [id, id === 's4' ? 'q=0.5 s4' : t])) }, models[2]];
+    await assert.rejects(runArena(base({ logPath: log, models: changed })), /written for other reports/);
   });
 
   it('retries a failing judge, then records the battle as skipped with its errors', async () => {

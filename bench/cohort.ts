@@ -2,7 +2,7 @@
  * Synthetic cohort rendering speed (target: at least 100 studies/s on the 2 cores here for the
  * 512 frame; the default cohort in under 5 minutes; memory flat while rendering).
  *
- *   npx tsx bench/cohort.ts [--n 600] [--concurrency 4] [--keep DIR]
+ *   npx tsx bench/cohort.ts [--n 600] [--concurrency 4] [--keep DIR] [--no-vips-cache]
  *
  * Prints wall-clock studies/s (what a user waits for; noisy on a shared machine), CPU seconds per
  * study summed over all threads (libvips included: less sensitive to other load), the throughput
@@ -18,7 +18,9 @@ import { buildCohort } from '../src/data/cohort.js';
 import { resolveConfig } from '../src/config.js';
 import { numberFlag, parseArgs, stringFlag } from '../src/util/args.js';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), ['no-vips-cache']);
+// libvips keeps a cache of recent operations (up to 50 MB); switch it off to see the renderer's own memory.
+if (args.flags['no-vips-cache']) sharp.cache(false);
 const n = numberFlag(args, 'n', 600)!;
 const concurrency = numberFlag(args, 'concurrency', 4)!;
 const keep = stringFlag(args, 'keep');
@@ -27,7 +29,14 @@ const cores = 2;
 
 const root = mkdtempSync(join(tmpdir(), 'dm-bench-cohort-'));
 const rss: number[] = [];
-const timer = setInterval(() => rss.push(process.memoryUsage().rss / 2 ** 20), 250);
+const heap: number[] = [];
+const external: number[] = [];
+const timer = setInterval(() => {
+  const m = process.memoryUsage();
+  rss.push(m.rss / 2 ** 20);
+  heap.push(m.heapUsed / 2 ** 20);
+  external.push((m.external + m.arrayBuffers) / 2 ** 20);
+}, 250);
 
 // Warm-up (library loading, JIT), not timed.
 await buildCohort(join(root, 'warm'), { n: 8, seed: 1, quiet: true });
@@ -61,5 +70,6 @@ console.log(`  CPU per study     ${(cpuPerStudy * 1000).toFixed(1)} ms (all thre
 console.log(`  peer: sharp PNG encode of a 512x512 frame: ${(peerWall * 1000).toFixed(1)} ms wall, ${(peerCpu * 1000).toFixed(1)} ms CPU; our full study costs ${(cpuPerStudy / peerCpu).toFixed(1)}x that`);
 console.log(`  default cohort (${defaultN} studies): ${(defaultN / wallRate).toFixed(0)} s at this wall rate, ${(defaultN / cpuRate).toFixed(0)} s on 2 dedicated cores`);
 console.log(`  paper-profile cohort (${paperN} studies): ${(paperN / wallRate / 60).toFixed(1)} min at this wall rate, ${(paperN / cpuRate / 60).toFixed(1)} min on 2 dedicated cores (target < 5 min)`);
-console.log(`  RSS MiB: first quarter median ${q(rss.slice(0, rss.length >> 2), 0.5).toFixed(0)}, last quarter median ${q(rss.slice(-(rss.length >> 2)), 0.5).toFixed(0)}, max ${Math.max(...rss).toFixed(0)}`);
+const quarters = (a: number[]) => `first quarter median ${q(a.slice(0, a.length >> 2), 0.5).toFixed(0)}, last quarter median ${q(a.slice(-(a.length >> 2)), 0.5).toFixed(0)}, max ${Math.max(...a).toFixed(0)}`;
+console.log(`  memory MiB: RSS ${quarters(rss)}; JS heap used ${quarters(heap)}; buffers ${quarters(external)}`);
 rmSync(root, { recursive: true, force: true });

@@ -134,6 +134,8 @@ ${COMMON_FLAGS}`,
       for (const r of result.ranking) console.log(`  ${String(r.rank).padStart(2)}. ${r.model.padEnd(24)} ${r.normalized.toFixed(3)} [${r.normalizedCI[0].toFixed(3)}, ${r.normalizedCI[1].toFixed(3)}]  Elo ${r.elo.toFixed(0)}${r.automatedAverage === null ? '' : `  automated avg ${r.automatedAverage.toFixed(4)}`}`);
       for (const c of run.coverage) if (c.missing) console.log(`  note: ${c.model} has no report for ${c.missing} reference studies (e.g. ${c.missingIds.slice(0, 3).join(', ')})`);
       for (const e of run.excludedPairs) console.log(`  note: ${e.models.join(' vs ')} left out: ${e.reason}`);
+      if (rk.fit.unrated.length) console.log(`  note: no judged battle for ${rk.fit.unrated.map((k) => run.models[k]).join(', ')}: their scores are undefined (shown at the ridge's 0)`);
+      if (rk.fit.separated) console.log('  note: the battles are separated (some model never lost or never won against the rest): scores fitted with a small ridge, treat their size with care');
       for (const p of run.identicalPairs) console.log(`  note: ${p.join(' and ')} gave identical reports on every shared study (their battles are ties)`);
       if (exported.error) console.log(`  note: figures written as plotly JSON only (${exported.error})`);
       console.log(`Outputs in ${out}`);

@@ -3,8 +3,9 @@ import { sampleCohortTruth } from '../../src/data/phantom.js';
 import { studyRecord } from '../../src/data/cohort.js';
 import { labelReport } from '../../src/metrics/chexpert.js';
 import { CHEXPERT_OBSERVATIONS } from '../../src/data/types.js';
+import { describeWithShared } from '../helpers.js';
 
-describe('synthetic report labels against the independent CheXpert-style labeler', () => {
+describeWithShared('synthetic report labels against the independent CheXpert-style labeler', ['data', 'chexpert-phrases', 'phrases'], () => {
   it('the labels the report writer assigns agree with what src/metrics/chexpert.ts reads from the text', () => {
     // The writer attaches labels to each sentence it writes; the labeler (separate code, CheXpert
     // phrase lists + negation/uncertainty rules) reads the finished text. Known disagreement: the

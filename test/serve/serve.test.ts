@@ -213,6 +213,9 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
     assert.deepEqual(finished, [0, 1, 2]);
     assert.equal(e2.generations, 3);
     assert.equal(e2.load, 0);
+    // A request whose client has gone is not generated.
+    await assert.rejects(e2.complete(req('x'), () => true), (e: unknown) => e instanceof ApiError && e.status === 499);
+    assert.equal(e2.generations, 3);
     // A request that fails (missing image) leaves the queue usable.
     await assert.rejects(e2.complete({ ...req('x'), image: { kind: 'file', path: '/nonexistent/x.png' } }), /image not found/);
     await e2.complete(req('x'));

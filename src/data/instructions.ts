@@ -90,13 +90,14 @@ function questions(set: VqaSet, type: string, s: Study, present: Fact[], absent:
     case 'location':
       for (const f of present.filter((g) => g.anatomy.length)) {
         if (type === 'location' && f.zone && f.side && f.side !== 'bilateral') out.push({ type, q: `Where is the ${f.name} located?`, a: `${f.side} ${f.zone} lung`, boxes: boxesOf(f) });
-        else out.push({ type, q: type === 'anatomy' ? `Which anatomical location is related to the ${f.name}?` : `Where is the ${f.name}?`, a: listOr(f.anatomy), boxes: boxesOf(f) });
+        else if (type === 'anatomy' && (f.side === 'left' || f.side === 'right') && f.category !== 'device' && rng.bool(0.4)) out.push({ type, q: `Which side is the ${f.name} on, left or right?`, a: f.side, boxes: boxesOf(f) });
+        else out.push({ type, q: type === 'anatomy' ? `Which anatomical location is related to the ${f.name}?` : `Where is the ${f.name}?`, a: listOr(f.anatomy), boxes: boxesOf(f), list: f.anatomy.length > 1 });
       }
       break;
     case 'size': {
       if (s.source !== 'synthetic' && s.labels.Cardiomegaly === undefined) break;
       const cm = present.find((f) => f.name === 'cardiomegaly');
-      out.push({ type, q: rng.pick(['Is the cardiac silhouette enlarged?', 'Is the heart size enlarged?']), a: cm ? 'yes' : 'no', boxes: cm ? boxesOf(cm) : [] });
+      out.push({ type, q: rng.pick(['Is the cardiac silhouette enlarged?', 'Is the heart size enlarged?', 'Is the cardiac silhouette wider than half of the thorax?']), a: cm ? 'yes' : 'no', boxes: cm ? boxesOf(cm) : [] });
       if (s.source === 'synthetic') {
         const med = present.find((f) => f.name === 'enlarged cardiomediastinum');
         out.push({ type, q: 'Is the mediastinum widened?', a: med ? 'yes' : 'no', boxes: med ? boxesOf(med) : [] });
@@ -106,14 +107,14 @@ function questions(set: VqaSet, type: string, s: Study, present: Fact[], absent:
     case 'plane':
     case 'view':
       if (s.view === 'U') break;
-      out.push({ type, q: type === 'plane' ? 'Which view is this image taken in, PA or AP?' : 'What is the view of this image?', a: s.view, boxes: [] });
+      out.push({ type, q: type === 'plane' ? rng.pick(['Which view is this image taken in, PA or AP?', 'Is this a PA or an AP radiograph?']) : rng.pick(['What is the view of this image?', 'Which projection is this chest X-ray?']), a: s.view, boxes: [] });
       break;
     case 'gender':
       if (s.sex === 'U') break;
-      out.push({ type, q: 'What is the gender of this patient?', a: s.sex === 'M' ? 'male' : 'female', boxes: [] });
+      out.push({ type, q: rng.pick(['What is the gender of this patient?', 'Is this patient male or female?']), a: s.sex === 'M' ? 'male' : 'female', boxes: [] });
       break;
     case 'level':
-      for (const f of present.filter((g) => g.level)) out.push({ type, q: `What is the level of the ${f.name}?`, a: f.level!, boxes: boxesOf(f) });
+      for (const f of present.filter((g) => g.level)) out.push({ type, q: rng.pick([`What is the level of the ${f.name}?`, `How severe is the ${f.name}?`]), a: f.level!, boxes: boxesOf(f) });
       break;
     case 'type': {
       const devices = present.filter((f) => f.category === 'device');

@@ -62,6 +62,8 @@ describe('instruction builders', () => {
         assert.equal(r.answer === 'none' ? 0 : r.answer.split('|').length, new Set(meta.filter((f) => !['endotracheal-tube', 'central-line', 'pacemaker', 'enteric-tube'].includes(f.kind)).map((f) => f.kind)).size);
         assert.ok(want >= 0);
       }
+      const side = /^Which side is the (.+) on, left or right\?$/.exec(r.prompt);
+      if (side) assert.ok(meta.some((f) => f.kind.replace(/-/g, ' ') === side[1] && f.side === r.answer), `${r.id}: ${r.prompt} -> ${r.answer}`);
       const m = /^Is there (.+) in the (left|right) (lung|hemithorax)\?$/.exec(r.prompt);
       if (m) {
         const has = meta.some((f) => f.kind.replace(/-/g, ' ').replace('central line', 'central venous catheter') === m[1] && (f.side === m[2] || f.side === 'bilateral'));

@@ -1,5 +1,6 @@
 /** `deepmedix serve`: a checkpoint behind an OpenAI-compatible chat-completions API on 127.0.0.1. */
 import { initBackend } from '../backend.js';
+import { CHECKPOINT_FILE, hasCheckpoint } from '../model/checkpoint.js';
 import { ModelEngine } from '../serve/engine.js';
 import { isLoopbackHost, startServer } from '../serve/server.js';
 import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
@@ -30,6 +31,7 @@ Stop with Ctrl-C.`,
     }
     const port = numberFlag(args, 'port', 8000)!;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer in 0..65535, got ${port}`);
+    if (!hasCheckpoint(dir)) throw new UsageError(`--checkpoint ${dir}: no ${CHECKPOINT_FILE} there (train one with 'deepmedix train' first)`);
     await initBackend();
     const engine = ModelEngine.fromCheckpoint(dir, { name: stringFlag(args, 'name'), maxQueue: numberFlag(args, 'max-queue', 64) });
     const quiet = Boolean(args.flags.quiet);
@@ -39,6 +41,10 @@ Stop with Ctrl-C.`,
       allowRemote: Boolean(args.flags['allow-remote']),
       maxN: numberFlag(args, 'max-n', 16),
       log: quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    }).catch((e: NodeJS.ErrnoException) => {
+      engine.dispose();
+      if (e.code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is in use; pick another with --port N (0 = any free port)`);
+      throw e;
     });
     console.log(`serving ${engine.name} (${engine.fingerprint}) at ${srv.baseUrl}`);
     await new Promise<void>((resolve) => {

@@ -30,7 +30,9 @@ const SHAPES: [number[], number[]][] = [
   [[1, 6, 9], [3, 9, 5]], // broadcast batch (A)
   [[3, 6, 9], [9, 5]], // rank 3 x rank 2
   [[2, 1, 5, 8], [3, 8, 4]], // 4-D broadcast both ways
-  [[16, 33, 17], [16, 17, 40]], // batch split over threads
+  [[16, 33, 17], [16, 17, 40]], // many small products
+  [[16, 64, 64], [16, 64, 64]], // batch split over the addon's threads (>= 8 MFLOP in all)
+  [[256, 128], [128, 257]], // one product split by OpenBLAS's threads (>= 16 MFLOP)
 ];
 
 function cases(): Case[] {

@@ -62,7 +62,9 @@ function xorshift(seed: number): () => number {
 
 function vessels(a: Anatomy, rand: () => number): string {
   const s = a.frame / 512;
-  let out = '';
+  // Two stroke widths (central trunks, peripheral branches), each one path: fewer elements to rasterize.
+  let thick = '';
+  let thin = '';
   for (const side of ['right', 'left'] as const) {
     const dir = side === 'right' ? -1 : 1;
     const hx = (side === 'right' ? a.heart.right : a.cx + a.mediastinumHalf * 0.9) + dir * 6 * s;
@@ -79,10 +81,14 @@ function vessels(a: Anatomy, rand: () => number): string {
         y += Math.sin(ang + wob) * (len / 5) + 6 * s;
         pts.push([x, y]);
       }
-      out += `<path d="${smoothPath(pts)}" stroke-width="${f1((3.2 - b * 0.12) * s)}"/>`;
+      if (b % 2 === 0) thick += smoothPath(pts);
+      else thin += smoothPath(pts);
     }
   }
-  return `<g fill="none" stroke="white" stroke-opacity="0.2" stroke-linecap="round" clip-path="url(#lungs)">${out}</g>`;
+  return (
+    `<g fill="none" stroke="white" stroke-opacity="0.2" stroke-linecap="round" clip-path="url(#lungs)">` +
+    `<path d="${thick}" stroke-width="${f1(3 * s)}"/><path d="${thin}" stroke-width="${f1(2.2 * s)}"/></g>`
+  );
 }
 
 function findingSvg(f: Finding, a: Anatomy, rand: () => number): string {
@@ -257,8 +263,8 @@ export function studySvg(t: StudyTruth): string {
   parts.push(`<path d="${smoothPath([[a.tracheaX - 20 * s, a.carinaY + 28 * s], [a.tracheaX - 4 * s, a.carinaY], [a.tracheaX + 4 * s, a.carinaY], [a.tracheaX + 26 * s, a.carinaY + 32 * s]])}" stroke="${grey(e.lung + 24)}" stroke-opacity="0.6" stroke-width="${f1(10 * s)}" fill="none"/>`);
   // Spine: vertebral bodies faintly through the mediastinum.
   let spine = '';
-  for (let y = 0; y < W; y += 27 * s) spine += `<rect x="${f1(cx - 18 * s)}" y="${f1(y)}" width="${f1(36 * s)}" height="${f1(21 * s)}" rx="${f1(4 * s)}"/>`;
-  parts.push(`<g fill="white" fill-opacity="0.1">${spine}</g>`);
+  for (let y = 0; y < W; y += 27 * s) spine += `M${f1(cx - 18 * s)} ${f1(y)}h${f1(36 * s)}v${f1(21 * s)}h${f1(-36 * s)}Z`;
+  parts.push(`<path d="${spine}" fill="white" fill-opacity="0.1"/>`);
   // Ribs and clavicles (bone density).
   // All ribs as one path (one stroke pass for librsvg: the most expensive layer otherwise).
   let ribs = '';

@@ -84,7 +84,8 @@ function deriveDatasets(config: Config, dir: string, studies: Study[], opts: Pre
   const val = buildInstructions(splits.val, { seed: config.seed + 1, vqaPerStudy });
   const sources: BenchmarkSources = { cohort: { studies: splits.test, root: '' } };
   const nihRoot = opts.useShared === false ? null : sharedPath('data', 'nih-cxr');
-  if (nihRoot) sources.nih = { studies: loadNih(nihRoot).items, root: nihRoot };
+  // NIH boxes rescaled to the cohort's frame (512: the paper's bound), so every test item shares one frame.
+  if (nihRoot) sources.nih = { studies: loadNih(nihRoot, { scaleTo: config.cohort.frame }).items, root: nihRoot };
   const skipped = addRealSources(sources, opts.real ?? {}, opts.lenient);
   const { records, summary } = buildBenchmark(sources, { seed: config.seed, total: config.benchmark.total, vqaShare: config.benchmark.vqaShare });
   writeJson(join(dir, 'splits.json'), {

@@ -71,6 +71,11 @@ describe('NIH ChestX-ray14 loader (fixture)', () => {
     assert.match(msgs, /nih-labels\.csv:3: image path 'images\/\.\.\/\.\.\/\.\.\/etc\/passwd' escapes the dataset root/);
     assert.match(msgs, /nih-labels\.csv:4: column 'age': expected a number, got 'abc'/);
   });
+  it('boxes rescale to another frame (256 -> 512 doubles them)', () => {
+    const { items } = loadNih(join(FX, 'nih'), { scaleTo: 512 });
+    assert.deepEqual(items[0].boxes, [{ finding: 'Cardiomegaly', box: [161, 200, 400.5, 380] }]);
+    assert.equal(items[0].frame, 512);
+  });
   it('a box outside the image is an error naming the line', () => {
     assert.throws(() => loadNih(join(FX, 'nih'), { frame: 50 }), /boxes\.csv:2: box \[80\.5, 100, 200\.25, 190\] lies outside the 50x50 image/);
   });

@@ -33,6 +33,8 @@ const BOX_NAMES: Record<string, string> = { Effusion: 'Pleural Effusion', Infilt
 export interface NihOptions extends LoaderOptions {
   /** Side of the (square) image frame the boxes are given in; 256 for the shared sample. */
   frame?: number;
+  /** Rescale boxes to this frame (e.g. 512, the paper's bound) and record it as the study's frame. */
+  scaleTo?: number;
   /** Require each listed image file to exist (default true). */
   checkFiles?: boolean;
   /** Label and box tables, when not ROOT/labels.csv and ROOT/boxes.csv. */
@@ -57,6 +59,8 @@ export function nihLabels(findings: string[]): Labels {
 
 export function loadNih(root: string, opts: NihOptions = {}): Loaded<Study> {
   const frame = opts.frame ?? 256;
+  const outFrame = opts.scaleTo ?? frame;
+  const k = outFrame / frame;
   const labelsFile = opts.labelsCsv ?? join(root, 'labels.csv');
   const table = readCsv(labelsFile, ['image', 'finding_labels', 'patient_id', 'age', 'sex', 'view'], opts);
   const skipped = [...table.skipped];
@@ -71,7 +75,7 @@ export function loadNih(root: string, opts: NihOptions = {}): Loaded<Study> {
         checkBox(boxesFile, r.line, box, frame, frame);
         const finding = BOX_NAMES[r.get('finding')] ?? r.get('finding');
         const list = boxesByImage.get(r.get('image')) ?? [];
-        list.push({ finding, box: box.map((v) => Math.round(v * 100) / 100) as FindingBox['box'] });
+        list.push({ finding, box: box.map((v) => Math.round(v * k * 100) / 100) as FindingBox['box'] });
         boxesByImage.set(r.get('image'), list);
       });
     }
@@ -98,7 +102,7 @@ export function loadNih(root: string, opts: NihOptions = {}): Loaded<Study> {
         id: `nih-${image.replace(/\.png$/i, '')}`,
         patientId: `nih-${r.get('patient_id')}`,
         image: rel,
-        frame,
+        frame: outFrame,
         sex,
         age: num(labelsFile, r.line, 'age', r.get('age')),
         view,

@@ -158,7 +158,12 @@ export class ModelEngine {
     return {
       // The image enters the decoder as numPrefix(spec) prefix tokens: counted as prompt tokens.
       promptTokens: numPrefix(this.model.spec) + ids.length,
-      choices: gens.map((g) => ({ text: g.text, finishReason: g.stopped ? 'stop' : 'length', completionTokens: g.tokens.length })),
+      choices: gens.map((g) => ({
+        text: g.text,
+        finishReason: g.stopped ? 'stop' : 'length',
+        completionTokens: g.tokens.length,
+        logprobs: req.logprobs ? g.tokens.map((id, j) => ({ token: this.tokenizer.tokenText(id), logprob: g.logProbs[j] })) : undefined,
+      })),
     };
   }
 

@@ -8,7 +8,9 @@
  * `image_url` part, a `data:` URL (base64) or a local file path (`/abs/path.png` or
  * `file:///abs/path.png`). Everything that cannot be honoured is refused with a 4xx error in
  * OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`) rather than silently
- * ignored; fields the model has no use for (presence_penalty, user, …) are accepted and ignored,
+ * ignored (`logprobs: true` returns the chosen tokens' log-probabilities under the sampling
+ * distribution softmax(logits / temperature), softmax(logits) when greedy, as `generate` defines
+ * them; alternatives, `top_logprobs`, are refused); fields the model has no use for (presence_penalty, user, …) are accepted and ignored,
  * as OpenAI-compatible servers do.
  */
 
@@ -49,6 +51,8 @@ export interface CompletionRequest {
   n: number;
   /** Sampling seed; null = the server picks one. */
   seed: number | null;
+  /** Return each generated token's log-probability (no alternatives: top_logprobs must be 0). */
+  logprobs: boolean;
 }
 
 export interface ParseLimits {
@@ -157,6 +161,10 @@ export function parseChatRequest(raw: unknown, limits: ParseLimits): CompletionR
   if (images.length > 1) throw new ApiError(400, `the user message has ${images.length} images; this model reads exactly one`, 'too_many_images', 'messages');
   const maxTokensName = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
   const maxTokens = body[maxTokensName] === undefined || body[maxTokensName] === null ? null : numberField(body, maxTokensName, 1, 1e9, 1, { integer: true });
+  if (body.logprobs !== undefined && body.logprobs !== null && typeof body.logprobs !== 'boolean') throw new ApiError(400, `'logprobs' must be a boolean`, 'invalid_type', 'logprobs');
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null && body.top_logprobs !== 0) {
+    throw new ApiError(400, `'top_logprobs' is not supported by this server (only the chosen tokens' log-probabilities, logprobs: true)`, 'unsupported_parameter', 'top_logprobs');
+  }
   const seedRaw = body.seed;
   const seed = seedRaw === undefined || seedRaw === null ? null : numberField(body, 'seed', -(2 ** 53), 2 ** 53, 0, { integer: true });
   return {
@@ -168,6 +176,7 @@ export function parseChatRequest(raw: unknown, limits: ParseLimits): CompletionR
     maxTokens,
     n: numberField(body, 'n', 1, limits.maxN, 1, { integer: true }),
     seed,
+    logprobs: body.logprobs === true,
   };
 }
 
@@ -175,6 +184,8 @@ export interface Choice {
   text: string;
   finishReason: 'stop' | 'length';
   completionTokens: number;
+  /** Each generated token (EOS included) and its log-probability, when asked for. */
+  logprobs?: { token: string; logprob: number }[];
 }
 
 /** The `chat.completion` reply. */
@@ -186,7 +197,12 @@ export function completionBody(o: { id: string; created: number; model: string; 
     created: o.created,
     model: o.model,
     system_fingerprint: o.fingerprint,
-    choices: o.choices.map((c, index) => ({ index, message: { role: 'assistant', content: c.text }, logprobs: null, finish_reason: c.finishReason })),
+    choices: o.choices.map((c, index) => ({
+      index,
+      message: { role: 'assistant', content: c.text },
+      logprobs: c.logprobs ? { content: c.logprobs.map((t) => ({ token: t.token, logprob: t.logprob, bytes: [...Buffer.from(t.token, 'utf8')], top_logprobs: [] })) } : null,
+      finish_reason: c.finishReason,
+    })),
     usage: { prompt_tokens: o.promptTokens, completion_tokens: completion, total_tokens: o.promptTokens + completion },
   };
 }

@@ -24,7 +24,7 @@ describe('serve/protocol', () => {
     assert.deepEqual(r.image, { kind: 'data', mime: 'image/png', bytes: png });
     assert.deepEqual([r.model, r.temperature, r.topP, r.maxTokens, r.n, r.seed], ['m', 1, 1, null, 1, null]);
     const s = parseChatRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: dataUrl }] }], temperature: 0, top_p: 0.5, max_tokens: 7, n: 4, seed: -3 }, limits);
-    assert.deepEqual([s.model, s.prompt, s.temperature, s.topP, s.maxTokens, s.n, s.seed], [null, '', 0, 0.5, 7, 4, -3]);
+    assert.deepEqual([s.model, s.prompt, s.temperature, s.topP, s.maxTokens, s.n, s.seed, s.logprobs], [null, '', 0, 0.5, 7, 4, -3, false]);
   });
 
   it('reads data: URLs with parameters and padding, file paths and file: URLs', () => {
@@ -77,7 +77,7 @@ describe('serve/protocol', () => {
       promptTokens: 10,
       choices: [
         { text: 'a', finishReason: 'stop', completionTokens: 2 },
-        { text: 'bc', finishReason: 'length', completionTokens: 3 },
+        { text: 'bc', finishReason: 'length', completionTokens: 3, logprobs: [{ token: 'é', logprob: -0.5 }] },
       ],
     });
     assert.deepEqual(b, {
@@ -88,7 +88,7 @@ describe('serve/protocol', () => {
       system_fingerprint: 'fp_x',
       choices: [
         { index: 0, message: { role: 'assistant', content: 'a' }, logprobs: null, finish_reason: 'stop' },
-        { index: 1, message: { role: 'assistant', content: 'bc' }, logprobs: null, finish_reason: 'length' },
+        { index: 1, message: { role: 'assistant', content: 'bc' }, logprobs: { content: [{ token: 'é', logprob: -0.5, bytes: [0xc3, 0xa9], top_logprobs: [] }] }, finish_reason: 'length' },
       ],
       usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
     });

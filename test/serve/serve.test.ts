@@ -22,6 +22,7 @@ import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { ApiError, type CompletionRequest } from '../../src/serve/protocol.js';
 import { predictRecords } from '../../src/train/predict.js';
 import { PROJECT_ROOT } from '../../src/util/paths.js';
+import { Rng } from '../../src/util/rng.js';
 import { tinyBenchmark, tinyCheckpoint } from './fixtures.js';
 
 describe('serve: OpenAI-compatible chat completions over a checkpoint', function () {
@@ -115,6 +116,27 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
     assert.equal(r2.json.choices[0].message.content, want.text);
   });
 
+  it('logprobs: true returns each generated token with the log-probability generate() gives it', async () => {
+    const prompt = 'Which side is opaque?';
+    const ids = promptIds(engine.tokenizer, prompt);
+    const [want] = generate(engine.model, engine.tokenizer, [{ pixels: await loadImagePixels(image(2), 32), prompt: ids }], { maxNewTokens: 6, temperature: 0.7, rng: new Rng('seed:11') });
+    const r = await post({ messages: userMsg(image(2), prompt), temperature: 0.7, max_tokens: 6, seed: 11, logprobs: true });
+    assert.equal(r.status, 200);
+    const content = r.json.choices[0].logprobs.content;
+    assert.equal(r.json.choices[0].message.content, want.text);
+    assert.deepEqual(content.map((t: any) => t.token), want.tokens.map((id) => engine.tokenizer.tokenText(id)));
+    content.forEach((t: any, j: number) => {
+      assert.ok(Math.abs(t.logprob - want.logProbs[j]) < 1e-6, `token ${j}: ${t.logprob} vs ${want.logProbs[j]}`);
+      assert.ok(t.logprob <= 0);
+      assert.deepEqual(t.bytes, [...Buffer.from(t.token)]);
+      assert.deepEqual(t.top_logprobs, []);
+    });
+    assert.equal((await post({ messages: userMsg(image(2), prompt) })).json.choices[0].logprobs, null);
+    const refused = await post({ messages: userMsg(image(2), prompt), logprobs: true, top_logprobs: 2 });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json.error.param, 'top_logprobs');
+  });
+
   it('a seed makes sampling reproducible; different seeds differ', async () => {
     const body = (seed: number) => ({ messages: userMsg(image(2), 'Which side is opaque?'), temperature: 1.2, top_p: 0.95, n: 3, seed });
     const texts = async (seed: number) => (await post(body(seed))).json.choices.map((c: any) => c.message.content) as string[];
@@ -203,7 +225,7 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
 
   it('the engine takes requests in arrival order, one generation at a time, and refuses beyond its queue', async () => {
     const e2 = new ModelEngine(engine.model, engine.tokenizer, { name: 'tiny', maxQueue: 3 });
-    const req = (prompt: string): CompletionRequest => ({ model: null, prompt, image: { kind: 'file', path: image(0) }, temperature: 0, topP: 1, maxTokens: 5, n: 1, seed: null });
+    const req = (prompt: string): CompletionRequest => ({ model: null, prompt, image: { kind: 'file', path: image(0) }, temperature: 0, topP: 1, maxTokens: 5, n: 1, seed: null, logprobs: false });
     const finished: number[] = [];
     const pending = ['Describe the findings.', 'Write the impression.', 'Which side is opaque?'].map((p, i) => e2.complete(req(p)).then(() => finished.push(i)));
     assert.equal(e2.load, 3);

@@ -15,11 +15,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.js')).command,
   predict: async () => (await import('./commands/predict.js')).command,
   serve: async () => (await import('./commands/serve.js')).command,
-  evaluate: async () => (await import('./commands/evaluate.js')).command,
-  label: async () => (await import('./commands/label.js')).command,
   synthesize: async () => (await import('./commands/synthesize.js')).command,
   viewer: async () => (await import('./commands/viewer.js')).command,
   export: async () => (await import('./commands/export.js')).command,
+  evaluate: async () => (await import('./commands/evaluate.js')).command,
+  label: async () => (await import('./commands/label.js')).command,
 };
 
 async function usage(): Promise<string> {
@@ -51,7 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    // By name, not instanceof: under some loaders a dynamically imported command sees its own copy of the class.
+    if (e instanceof Error && (e.name === UsageError.name || e.name === ConfigError.name)) {
       console.error(`deepmedix ${name}: ${e.message}\n\n${command.usage}`);
       return 2;
     }

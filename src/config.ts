@@ -182,7 +182,8 @@ export const DEFAULTS: Config = {
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2, total: 1200, vqaShare: 0.5 },
   model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
   sft: { epochs: 1, batchSize: 32, lr: 2e-3, warmupSteps: 30, minLrFrac: 0.05, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 200, valItems: 256, evalSamples: 3, saveEvery: 200, maxItems: 0, lengthBucket: 8 },
-  coldstart: { epochs: 2, batchSize: 16, lr: 3e-4, warmupSteps: 20, samples: 1000 },
+  // Chosen on the cold-start validation loss of the miniature (1.12 after 5 epochs at 1e-3 vs 2.27 after 2 at 3e-4).
+  coldstart: { epochs: 5, batchSize: 16, lr: 1e-3, warmupSteps: 20, samples: 1000 },
   synthesis: {
     provider: 'offline',
     baseUrl: 'http://127.0.0.1:8000/v1',
@@ -240,7 +241,7 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     benchmark: { testStudies: 4000, valStudies: 500, vqaPerStudy: 3, total: 14200 },
     model: { imageSize: 224, patchSize: 16, mergePatches: 2, dModel: 512, nLayers: 8, nHeads: 8, dFf: 2048, maxLen: 512, vocabSize: 4000 },
     sft: { epochs: 3, batchSize: 32, lr: 3e-4, warmupSteps: 500 },
-    coldstart: { samples: 3900 },
+    coldstart: { samples: 3900, epochs: 2, lr: 3e-4 },
     synthesis: { style: 'full', maxChars: 4000, templates: '' },
     grpo: { steps: 500, batchPrompts: 16, groupSize: 5, clipHigh: 0.3, maxNewTokens: 256 },
     arena: { battles: 6000, bootstrap: 1000 },

@@ -2,10 +2,11 @@
  * Stage caching for the main job: each stage runs in its own directory under the run, keyed by a
  * hash of what it depends on (its config, the hashes of the stages before it). A stage whose key is
  * unchanged and which finished is skipped; one that was interrupted runs again (its own code may
- * resume from checkpoints inside its directory).
+ * resume from checkpoints inside its directory: `ctx.resume`); a stage whose inputs changed starts
+ * from an empty directory.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJson } from './util/fsx.js';
 import { formatSeconds } from './util/progress.js';
@@ -18,8 +19,12 @@ export interface StageSpec<T> {
   key: unknown;
   /** Ids of the stages whose results this one reads. */
   after?: string[];
-  /** Run the stage, writing its outputs under dir; resolve to a small JSON-able summary. */
-  run(dir: string): Promise<T>;
+  /**
+   * Run the stage, writing its outputs under dir; resolve to a small JSON-able summary. `resume` is
+   * true when an earlier run of the same inputs was interrupted in this directory (its partial
+   * outputs, e.g. checkpoints, are still there).
+   */
+  run(dir: string, ctx: { resume: boolean }): Promise<T>;
 }
 
 export interface StageRecord<T> {
@@ -69,6 +74,7 @@ export class Pipeline {
     const hash = stableHash({ id: spec.id, key: spec.key, upstream });
     const dir = this.stageDir(spec.id);
     const marker = join(dir, 'stage.json');
+    const started = join(dir, 'stage-started.json');
     if (existsSync(marker)) {
       const prev = readJson<StageRecord<T>>(marker);
       if (prev.hash === hash) {
@@ -78,9 +84,14 @@ export class Pipeline {
       }
       this.log(`[${spec.id}] inputs changed: running again`);
     }
-    this.log(`[${spec.id}] ${spec.what}`);
+    // Outputs of other inputs (a finished run, or an interrupted one) are stale: start clean. An
+    // interrupted run of the same inputs keeps its directory and is told to resume.
+    const resume = !existsSync(marker) && existsSync(started) && readJson<{ hash?: string }>(started).hash === hash;
+    if (!resume && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    writeJson(started, { id: spec.id, hash, startedAt: new Date().toISOString() });
+    this.log(`[${spec.id}] ${resume ? 'resuming: ' : ''}${spec.what}`);
     const t0 = Date.now();
-    const summary = await spec.run(dir);
+    const summary = await spec.run(dir, { resume });
     const record: StageRecord<T> = { id: spec.id, hash, finishedAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, summary };
     writeJson(marker, record);
     this.records.set(spec.id, record);

@@ -1,9 +1,11 @@
 /** `deepmedix run` (`npm start`): the main job over the embedded default. */
 import { initBackend } from '../backend.js';
 import { resolveConfig, writeResolvedConfig } from '../config.js';
-import { parseArgs, stringFlag } from '../util/args.js';
+import { parseArgs, stringFlag, UsageError } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 import { join } from 'node:path';
+import { runMainJob } from '../job/main.js';
+import type { ExportFormat } from '../plots/render.js';
 
 /** The pipeline's stages in order, as the paper runs them. */
 export const PIPELINE = [
@@ -20,14 +22,21 @@ export const PIPELINE = [
 export const command: Command = {
   name: 'run',
   summary: 'the main job: cohort -> stage 1 -> synthesis -> stage 2 -> stage 3 -> evaluation -> arena -> figures',
-  usage: `Usage: deepmedix run [--profile P] [--out DIR] [--dry-run] [overrides]
+  usage: `Usage: deepmedix run [--profile P] [--out DIR] [--dry-run] [--formats png,svg,html] [--quiet] [overrides]
 
-Runs the whole pipeline on the embedded default (what 'npm start' calls).
+Runs the whole pipeline on the embedded default (what 'npm start' calls). Each stage writes under
+DIR/stages/<id>/ (DIR: --out, default data/runs/<profile>) and is skipped when its inputs (its
+config sections and the stages it reads) are unchanged since it last finished; an interrupted run
+continues where it stopped (training stages resume from their checkpoints). Changing e.g.
+--grpo.steps reruns stage 3 and what follows, nothing before. Figures and tables go to
+paths.figures (default figures/); DIR/summary.json holds per-stage seconds and headline metrics.
   --dry-run   print the plan and the backend, then stop
+  --formats   figure formats (default png,svg,html with Chromium installed, else html)
+  --quiet     no progress bars (stage lines and the summary still print)
 
 ${COMMON_FLAGS}`,
   async run(argv) {
-    const args = parseArgs(argv, ['dry-run']);
+    const args = parseArgs(argv, ['dry-run', 'quiet']);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'runs', config.profile);
     const backend = await initBackend();
@@ -37,7 +46,9 @@ ${COMMON_FLAGS}`,
     writeResolvedConfig(config, out);
     console.log(`Resolved config written to ${join(out, 'config.json')}`);
     if (args.flags['dry-run']) return 0;
-    console.log('The stages are not wired into the main job yet; this run printed the plan only.');
+    const formats = stringFlag(args, 'formats')?.split(',').map((f) => f.trim()) as ExportFormat[] | undefined;
+    for (const f of formats ?? []) if (!['png', 'svg', 'html'].includes(f)) throw new UsageError(`--formats: '${f}' is not png, svg or html`);
+    await runMainJob(config, { runDir: out, formats, quiet: Boolean(args.flags.quiet) });
     return 0;
   },
 };

@@ -1,0 +1,68 @@
+/**
+ * Job stage 6: score every model's benchmark predictions with the evaluation harness (Table 1
+ * report metrics per split and their weighted average, VQA accuracy per set and question type),
+ * beside a constant baseline built from the training split.
+ */
+import { join } from 'node:path';
+import { evaluatePairs, matchPredictions, readBenchmark, readPredictions, type EvaluationResult } from '../metrics/harness.js';
+import type { StageSpec } from '../pipeline.js';
+import { constantBaseline } from '../train/stage1eval.js';
+import { writeJson, writeJsonl } from '../util/fsx.js';
+import { benchmarkPath, MODEL_NAMES, predictionsPath, type JobContext, type TrainedStage } from './context.js';
+import { loadJobData } from './data.js';
+
+/** The constant baseline: every item answered with the training split's most frequent answer of its task (question type for VQA). */
+export const BASELINE_NAME = 'Constant (most frequent training answer)';
+
+export interface Headline {
+  /** Weighted average over the report splits of Table 1's Average column (null without report splits). */
+  reportAverage: number | null;
+  /** VQA accuracy over both VQA sets (items pooled). */
+  vqaAccuracy: number | null;
+}
+
+export interface EvaluateSummary {
+  /** model name -> results.json path (relative to the stage directory) and headline numbers. */
+  models: Record<string, { file: string; predictions: string } & Headline>;
+}
+
+export function headline(r: EvaluationResult): Headline {
+  const rows = Object.values(r.report);
+  const reportAverage = r.weightedAverage ? r.weightedAverage.Average : rows.length === 1 ? rows[0].Average : null;
+  const vqa = Object.values(r.vqa);
+  const n = vqa.reduce((s, v) => s + v.n, 0);
+  return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
+}
+
+/** Model name -> predictions file of every model the job scores (the three stages, then the baseline). */
+export function scoredModels(ctx: JobContext, dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const stage of Object.keys(MODEL_NAMES) as TrainedStage[]) out[MODEL_NAMES[stage]] = predictionsPath(ctx, stage);
+  out[BASELINE_NAME] = join(dir, 'baseline-constant.jsonl');
+  return out;
+}
+
+export function evaluateStage(ctx: JobContext): StageSpec<EvaluateSummary> {
+  return {
+    id: 'evaluate',
+    what: 'Table 1 and VQA metrics on the held-out benchmark',
+    key: { version: 1 },
+    after: ['cohort', 'stage1', 'stage2', 'stage3'],
+    async run(dir) {
+      const data = loadJobData(ctx);
+      const base = constantBaseline(data.train, data.benchmark);
+      writeJsonl(join(dir, 'baseline-constant.jsonl'), [...base].map(([id, text]) => ({ id, text })));
+      const items = readBenchmark(benchmarkPath(ctx));
+      const models: EvaluateSummary['models'] = {};
+      for (const [model, predPath] of Object.entries(scoredModels(ctx, dir))) {
+        const result = evaluatePairs(matchPredictions(items, readPredictions(predPath), { predictionsPath: predPath }));
+        const file = `results-${Object.keys(models).length}.json`;
+        writeJson(join(dir, file), { model, references: benchmarkPath(ctx), predictions: predPath, ...result });
+        models[model] = { file, predictions: predPath, ...headline(result) };
+        const h = models[model];
+        ctx.log(`  ${model.padEnd(42)} report weighted average ${h.reportAverage?.toFixed(4) ?? 'n/a'}, VQA accuracy ${h.vqaAccuracy?.toFixed(4) ?? 'n/a'}`);
+      }
+      return { models };
+    },
+  };
+}

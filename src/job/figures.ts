@@ -1,0 +1,80 @@
+/**
+ * Job stage 8: every paper figure and table the run's results support, into config.paths.figures:
+ * Fig. 1b–e, 2a–c/2g, 2h–j (the arena's), 3a–c, the GRPO curves, Table 1 and the VQA table with the
+ * published rows alongside (src/plots/paper.ts). PNG and SVG through headless Chromium when it is
+ * installed; interactive HTML always.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StageSpec } from '../pipeline.js';
+import { figureSpecsFromDir, writePaperFigures, type PaperResults } from '../plots/paper.js';
+import { loadPublished, publishedPath } from '../plots/published.js';
+import { chromiumPath, type ExportFormat } from '../plots/render.js';
+import { reportObservationResults, vqaObservationResults } from '../plots/observations.js';
+import { grpoCurveRows, resultsFromEvaluations, workbenchCompositions } from '../plots/results.js';
+import { benchmarkPath, cohortDir, MODEL_NAMES, modelDir, stagePath, type JobContext } from './context.js';
+import type { EvaluateSummary } from './evaluate.js';
+
+export interface FiguresSummary {
+  dir: string;
+  files: number;
+  figures: string[];
+  skipped: string[];
+}
+
+/** Gather the figure inputs from the finished stages. */
+export function jobPaperResults(ctx: JobContext, evaluation: EvaluateSummary, note: (name: string, why: string) => void): PaperResults {
+  const evalDir = stagePath(ctx, 'evaluate');
+  const r: PaperResults = resultsFromEvaluations(Object.values(evaluation.models).map((m) => join(evalDir, m.file)));
+  const predictions = Object.fromEntries(Object.entries(evaluation.models).map(([name, m]) => [name, m.predictions]));
+  const attempt = (name: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      note(name, (e as Error).message);
+    }
+  };
+  attempt('fig2a/fig2g', () => {
+    const o = reportObservationResults(benchmarkPath(ctx), predictions);
+    r.reportTexts = o.reportTexts;
+    r.observationF1 = o.observationF1;
+  });
+  attempt('fig3b/fig3c', () => {
+    const v = vqaObservationResults(benchmarkPath(ctx), predictions);
+    r.vqaObservationF1 = v.f1;
+    r.vqaObservationRecall = v.recall;
+  });
+  r.datasets = workbenchCompositions(ctx.config, cohortDir(ctx), join(stagePath(ctx, 'stage2'), 'synthesis', 'coldstart.jsonl'));
+  const steps = join(modelDir(ctx, 'stage3'), 'steps.jsonl');
+  if (existsSync(steps)) r.grpoLog = grpoCurveRows(steps);
+  r.extra = figureSpecsFromDir(join(stagePath(ctx, 'arena'), 'figures')).map((f) => ({ ...f, width: 900, height: 600 }));
+  r.sftModel = MODEL_NAMES.stage1;
+  r.rlModel = MODEL_NAMES.stage3;
+  return r;
+}
+
+export function figureFormats(ctx: JobContext): ExportFormat[] {
+  return ctx.formats ?? (chromiumPath() ? ['png', 'svg', 'html'] : ['html']);
+}
+
+export function figuresStage(ctx: JobContext, evaluation: () => EvaluateSummary): StageSpec<FiguresSummary> {
+  return {
+    id: 'figures',
+    what: `paper figures and tables to ${ctx.figuresDir}`,
+    key: { dir: ctx.figuresDir, formats: figureFormats(ctx), published: publishedPath() },
+    after: ['cohort', 'stage2', 'stage3', 'evaluate', 'arena'],
+    async run() {
+      const skipped: string[] = [];
+      const note = (name: string, why: string) => {
+        skipped.push(`${name}: ${why}`);
+        ctx.log(`  figure ${name} left out: ${why}`);
+      };
+      const r = jobPaperResults(ctx, evaluation(), note);
+      const published = publishedPath() ? loadPublished() : null;
+      const files = await writePaperFigures(r, published, ctx.figuresDir, { formats: figureFormats(ctx) }, note);
+      const figures = [...new Set(files.filter((f) => /\.(png|html)$/.test(f) && !f.includes('table')).map((f) => f.replace(/^.*\//, '').replace(/\.(png|svg|html)$/, '')))];
+      ctx.log(`  ${files.length} files (${figures.length} figures) in ${ctx.figuresDir}`);
+      return { dir: ctx.figuresDir, files: files.length, figures, skipped };
+    },
+  };
+}

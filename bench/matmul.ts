@@ -56,11 +56,19 @@ function flops(x: Case): number {
   return 2 * p.batch * p.m * p.n * p.k;
 }
 
-function timeTfjs(x: Case, minMs: number): number {
+interface Rate {
+  /** GFLOPS per wall-clock second. */
+  wall: number;
+  /** GFLOPS per CPU second of the whole process (all threads): steadier on a shared machine. */
+  cpu: number;
+}
+
+function timeTfjs(x: Case, minMs: number): Rate {
   const a = tf.randomUniform(x.a, -0.5, 0.5);
   const b = tf.randomUniform(x.b, -0.5, 0.5);
   tf.matMul(a, b, x.tA, x.tB).dispose(); // warm-up
   let reps = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let el = 0;
   do {
@@ -70,12 +78,14 @@ function timeTfjs(x: Case, minMs: number): number {
     reps++;
     el = performance.now() - t0;
   } while (el < minMs || reps < 2);
+  const c = process.cpuUsage(c0);
   a.dispose();
   b.dispose();
-  return (flops(x) * reps) / (el / 1000) / 1e9;
+  const cpuS = Math.max((c.user + c.system) / 1e6, 1e-9);
+  return { wall: (flops(x) * reps) / (el / 1000) / 1e9, cpu: (flops(x) * reps) / cpuS / 1e9 };
 }
 
-function torchGflops(cases: Case[], threads: number, minMs: number): (number | null)[] | string {
+function torchGflops(cases: Case[], threads: number, minMs: number): Rate[] | string {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'torch_matmul.py');
   const r = spawnSync('/usr/bin/python3', [script, String(threads), String(minMs / 1000)], {
     input: JSON.stringify(cases.map(({ a, b, tA, tB }) => ({ a, b, tA, tB }))),
@@ -83,7 +93,8 @@ function torchGflops(cases: Case[], threads: number, minMs: number): (number | n
     env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
   });
   if (r.status !== 0) return `torch peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
-  return JSON.parse(r.stdout) as (number | null)[];
+  const out = JSON.parse(r.stdout) as { wall: number[]; cpu: number[] };
+  return out.wall.map((w, i) => ({ wall: w, cpu: out.cpu[i] }));
 }
 
 function fmt(v: number | null | undefined, w = 9): string {
@@ -97,7 +108,7 @@ async function main(): Promise<void> {
   const minMs = flags['min-ms'] ? Number(flags['min-ms']) : 150;
 
   await tf.setBackend('wasm');
-  const cols: Record<string, (number | null)[]> = {};
+  const cols: Record<string, (Rate | null)[]> = {};
   cols['wasm stock'] = CASES.map((x) => timeTfjs(x, minMs));
   const installed = installFastKernels('wasm');
   const native = installed.some((s) => s.startsWith('BatchMatMul'));
@@ -117,19 +128,23 @@ async function main(): Promise<void> {
   const names = Object.keys(cols);
   console.log(`matmul GFLOPS, ${threads} thread(s) for ours and torch (tfjs stock wasm/cpu are single-threaded); kernels: ${installed.join('; ')}`);
   if (torchNote) console.log(torchNote);
-  console.log(`${'case'.padEnd(20)}${'shape'.padEnd(30)}${names.map((n) => n.padStart(11)).join('')}${'ours/stock'.padStart(11)}${'ours/torch'.padStart(11)}`);
-  CASES.forEach((x, i) => {
-    const shape = `${JSON.stringify(x.a)}${x.tA ? 'ᵀ' : ''}·${JSON.stringify(x.b)}${x.tB ? 'ᵀ' : ''}`;
-    const ours = cols['wasm+ours'][i];
-    const stock = cols['wasm stock'][i];
-    const torch = cols['torch']?.[i];
-    console.log(
-      `${x.name.padEnd(20)}${shape.padEnd(30)}${names.map((n) => fmt(cols[n][i], 11)).join('')}` +
-        `${fmt(ours != null && stock ? ours / stock : null, 10)}×${fmt(ours != null && torch ? ours / torch : null, 10)}×`,
-    );
-  });
-  const peak = Math.max(...names.flatMap((n) => cols[n].filter((v): v is number => v != null)));
-  console.log(`best seen (the machine's matmul peak at ${threads} thread(s), as measured here): ${peak.toFixed(1)} GFLOPS`);
+  for (const kind of ['wall', 'cpu'] as const) {
+    console.log(kind === 'wall' ? '\nGFLOPS per wall-clock second:' : '\nGFLOPS per CPU second (all threads; the steadier view on a shared machine):');
+    console.log(`${'case'.padEnd(20)}${'shape'.padEnd(30)}${names.map((n) => n.padStart(11)).join('')}${'ours/stock'.padStart(11)}${'ours/torch'.padStart(11)}`);
+    CASES.forEach((x, i) => {
+      const shape = `${JSON.stringify(x.a)}${x.tA ? 'ᵀ' : ''}·${JSON.stringify(x.b)}${x.tB ? 'ᵀ' : ''}`;
+      const v = (n: string) => cols[n]?.[i]?.[kind] ?? null;
+      const ours = v('wasm+ours');
+      const stock = v('wasm stock');
+      const torch = v('torch');
+      console.log(
+        `${x.name.padEnd(20)}${shape.padEnd(30)}${names.map((n) => fmt(v(n), 11)).join('')}` +
+          `${fmt(ours != null && stock ? ours / stock : null, 10)}×${fmt(ours != null && torch ? ours / torch : null, 10)}×`,
+      );
+    });
+    const peak = Math.max(...names.flatMap((n) => cols[n].map((r) => r?.[kind] ?? 0)));
+    console.log(`best seen (the machine's matmul peak at ${threads} thread(s), as measured here, ${kind}): ${peak.toFixed(1)} GFLOPS`);
+  }
 }
 
 await main();

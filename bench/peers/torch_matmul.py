@@ -2,7 +2,8 @@
 
 Usage: /usr/bin/python3 bench/peers/torch_matmul.py THREADS MIN_SECONDS < cases.json
 cases.json: [{"a": [..shape..], "b": [..shape..], "tA": bool, "tB": bool}, ...]
-Prints one JSON list of GFLOPS (None where torch failed), in case order.
+Prints one JSON object {"wall": [...], "cpu": [...]}: GFLOPS per wall second and per CPU second
+(all threads), in case order.
 """
 import json
 import sys
@@ -26,7 +27,7 @@ def main():
     min_s = float(sys.argv[2])
     torch.set_num_threads(threads)
     cases = json.load(sys.stdin)
-    out = []
+    out, out_cpu = [], []
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for c in cases:
@@ -35,15 +36,17 @@ def main():
             ta, tb = c["tA"], c["tB"]
             f = lambda: torch.matmul(a.transpose(-1, -2) if ta else a, b.transpose(-1, -2) if tb else b)
             f()
-            reps, t0 = 0, time.perf_counter()
+            reps, t0, c0 = 0, time.perf_counter(), time.process_time()
             while True:
                 f()
                 reps += 1
                 el = time.perf_counter() - t0
                 if el >= min_s and reps >= 3:
                     break
+            cpu = max(time.process_time() - c0, 1e-9)
             out.append(flops(c["a"], c["b"], ta, tb) * reps / el / 1e9)
-    print(json.dumps(out))
+            out_cpu.append(flops(c["a"], c["b"], ta, tb) * reps / cpu / 1e9)
+    print(json.dumps({"wall": out, "cpu": out_cpu}))
 
 
 if __name__ == "__main__":

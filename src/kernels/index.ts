@@ -22,6 +22,7 @@ import { isWasmBackendLike } from './wasm_heap.js';
 
 /** Kernels present before we replaced them, by `${backend}/${kernel}` (null: there was none). */
 const stockKernels = new Map<string, tf.KernelConfig | null>();
+let nativeMatMulInstalled = false;
 
 function replaceKernel(config: tf.KernelConfig): void {
   const key = `${config.backendName}/${config.kernelName}`;
@@ -35,6 +36,18 @@ export function fastKernelsInstalled(): boolean {
   return stockKernels.size > 0;
 }
 
+/**
+ * Whether matMul with transpose flags or a batch is as fast as a plain 2-D product on the active
+ * backend: true on wasm with the OpenBLAS kernels installed and on tfjs-node ('tensorflow').
+ * Model code can ask this (a capability, not a backend name) to skip explicit transposes that the
+ * stock wasm kernels need for speed.
+ */
+export function fastTransposedMatMul(): boolean {
+  const backend = tf.getBackend();
+  if (backend === 'tensorflow') return true;
+  return backend === 'wasm' && nativeMatMulInstalled;
+}
+
 /** Put back the stock kernels (benches and tests compare both); returns what was restored. */
 export function restoreStockKernels(): string[] {
   const restored: string[] = [];
@@ -45,6 +58,7 @@ export function restoreStockKernels(): string[] {
     restored.push(key);
   }
   stockKernels.clear();
+  nativeMatMulInstalled = false;
   return restored;
 }
 
@@ -74,6 +88,7 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
   if (blas.addon && wanted.every((k) => stock(k))) {
     const addon = blas.addon;
     replaceKernel(batchMatMulKernel(addon, stock('BatchMatMul')!));
+    nativeMatMulInstalled = true;
     replaceKernel(fusedMatMulKernel(addon, stock('_FusedMatMul')!));
     replaceKernel(transposeKernel(addon, stock('Transpose')!));
     replaceKernel(sumKernel(addon, stock('Sum')!));

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { loadBlas } from '../../src/kernels/native.js';
-import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
+import { fastKernelsInstalled, fastTransposedMatMul, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { nativeMatMul } from '../../src/kernels/matmul_native.js';
 import { planMatMul } from '../../src/kernels/matmul_plan.js';
 import { isWasmBackendLike } from '../../src/kernels/wasm_heap.js';
@@ -92,6 +92,14 @@ const title = 'kernels: OpenBLAS BatchMatMul/_FusedMatMul on wasm vs tfjs cpu';
   after(() => {
     restoreStockKernels();
     if (wasInstalled) installFastKernels('wasm');
+  });
+
+  it('reports fast transposed products only while the native kernels are installed', () => {
+    assert.equal(fastTransposedMatMul(), true);
+    restoreStockKernels();
+    assert.equal(fastTransposedMatMul(), false);
+    installFastKernels('wasm');
+    assert.equal(fastTransposedMatMul(), true);
   });
 
   it('plans shapes and broadcasts like tfjs', () => {

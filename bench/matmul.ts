@@ -90,7 +90,10 @@ function torchGflops(cases: Case[], threads: number, minMs: number): Rate[] | st
   const r = spawnSync('/usr/bin/python3', [script, String(threads), String(minMs / 1000)], {
     input: JSON.stringify(cases.map(({ a, b, tA, tB }) => ({ a, b, tA, tB }))),
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+    // Passive OpenMP waiting: spinning workers cost torch up to 50x on a shared, oversubscribed
+    // machine (measured: KV-cached generation 43 -> 2100 tokens/s). Our side likewise keeps
+    // OpenBLAS's spin short (OPENBLAS_THREAD_TIMEOUT).
+    env: { OMP_WAIT_POLICY: 'PASSIVE', ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
   });
   if (r.status !== 0) return `torch peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
   const out = JSON.parse(r.stdout) as { wall: number[]; cpu: number[] };

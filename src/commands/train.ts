@@ -12,7 +12,7 @@ import { GRPO_USAGE, grpoTrainCommand } from '../train/grpo-stage.js';
 export const command: Command = {
   name: 'train',
   summary: 'train a stage: --stage sft (stage-1 instruction fine-tuning -> DeepMedix-mini)',
-  usage: `Usage: deepmedix train --stage sft [--profile P] [--out DIR] [--cohort DIR] [--resume] [--quiet] [overrides]
+  usage: `Usage: deepmedix train --stage sft [--profile P] [--out DIR] [--cohort DIR] [--resume | --init DIR] [--quiet] [overrides]
 
 Stage 1 (the paper's instruction SFT): splits the cohort by patient (config.benchmark sizes), builds
 report / VQA / grounding instruction records, learns the tokenizer on the training records and
@@ -21,6 +21,7 @@ optimizer state, tokenizer, config, RNG state), run.jsonl, config.json, tokenize
   --stage sft     the stage to train (stage 2 and 3 have their own commands)
   --cohort DIR    cohort directory (default data/cohort-<profile>; rendered if absent)
   --resume        continue the checkpoint in DIR
+  --init DIR      start from the weights and tokenizer of the checkpoint in DIR (fresh optimizer and schedule)
   Hyper-parameters: --sft.epochs, --sft.batchSize, --sft.lr, ... ; architecture: --model.dModel, ...
 
 ${GRPO_USAGE}
@@ -42,7 +43,7 @@ ${COMMON_FLAGS}`,
     const backend = await initBackend();
     const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet });
     console.log(`stage 1 SFT on ${backend.name}: ${data.train.length} training and ${data.val.length} validation records from ${data.cohortDir}`);
-    const r = await trainSft({ config, out, train: data.train, val: data.val, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet });
+    const r = await trainSft({ config, out, train: data.train, val: data.val, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), init: stringFlag(args, 'init'), quiet });
     console.log(`model: ${countParams(r.model.spec).toLocaleString('en-US')} parameters, vocabulary ${r.tokenizer.vocabSize}`);
     console.log(`${r.steps}/${r.totalSteps} steps, last training loss ${r.lastLoss.toFixed(4)}${r.lastEval ? `, validation loss ${r.lastEval.valLoss.toFixed(4)}` : ''}`);
     console.log(`checkpoint: ${join(out, 'checkpoint.bin')}; run log: ${r.logPath}`);

@@ -294,14 +294,19 @@ export async function renderStudyPng(t: StudyTruth): Promise<Buffer> {
   return sharp(out, { raw: { width: W, height: W, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer();
 }
 
-/** A fixed table of standard-normal noise (×64, rounded), generated once from a constant seed. */
-const NOISE_BITS = 18;
-let noiseTable: Int16Array | null = null;
-function gaussianTable(): Int16Array {
-  if (noiseTable) return noiseTable;
-  const t = new Int16Array(1 << NOISE_BITS);
+/**
+ * A fixed 512×512 field of film-grain noise: white Gaussian noise smoothed by a 3×3 binomial kernel
+ * (neighbouring pixels correlated, like quantum mottle seen through the detector's blur), rescaled
+ * to unit variance and stored ×64. Generated once from a constant seed.
+ */
+const GRAIN = 512;
+let grainField: Int16Array | null = null;
+function grain(): Int16Array {
+  if (grainField) return grainField;
+  const n = GRAIN * GRAIN;
+  const white = new Float32Array(n);
   let x = 0x2545f491;
-  for (let i = 0; i < t.length; i++) {
+  for (let i = 0; i < n; i++) {
     let sum = 0;
     for (let k = 0; k < 4; k++) {
       x ^= x << 13;
@@ -309,16 +314,30 @@ function gaussianTable(): Int16Array {
       x ^= x << 5;
       sum += (x >>> 0) / 4294967296;
     }
-    t[i] = Math.round((sum - 2) * Math.sqrt(3) * 64); // Irwin–Hall(4), rescaled to unit variance
+    white[i] = (sum - 2) * Math.sqrt(3); // Irwin–Hall(4), unit variance
   }
-  noiseTable = t;
-  return t;
+  const at = (yy: number, xx: number) => white[((yy + GRAIN) % GRAIN) * GRAIN + ((xx + GRAIN) % GRAIN)];
+  const field = new Float32Array(n);
+  let sq = 0;
+  for (let yy = 0; yy < GRAIN; yy++) {
+    for (let xx = 0; xx < GRAIN; xx++) {
+      const v =
+        at(yy - 1, xx - 1) + 2 * at(yy - 1, xx) + at(yy - 1, xx + 1) +
+        2 * at(yy, xx - 1) + 4 * at(yy, xx) + 2 * at(yy, xx + 1) +
+        at(yy + 1, xx - 1) + 2 * at(yy + 1, xx) + at(yy + 1, xx + 1);
+      field[yy * GRAIN + xx] = v;
+      sq += v * v;
+    }
+  }
+  const norm = 64 / Math.sqrt(sq / n);
+  grainField = Int16Array.from(field, (v) => Math.round(v * norm));
+  return grainField;
 }
 
 /**
- * Radiographic unsharpness and quantum mottle in one sweep: a separable 3-tap binomial blur
- * (1 2 1)/4 (σ ≈ 0.7 pixel at 512), then seeded Gaussian noise of standard deviation `amp` grey
- * levels, read from a fixed noise table at a per-study offset and odd stride (a permutation).
+ * Radiographic unsharpness and film grain in one sweep: a separable 3-tap binomial blur (1 2 1)/4
+ * (σ ≈ 0.7 pixel at 512), then correlated grain of standard deviation `amp` grey levels, read from
+ * the fixed grain field at a per-study toroidal offset.
  */
 export function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: number): Buffer {
   const H = px.length / W;
@@ -330,18 +349,18 @@ export function unsharpAndMottle(px: Buffer, W: number, seed: number, amp: numbe
     tmp[r + W - 1] = px[r + W - 2] + 3 * px[r + W - 1];
   }
   const out = new Uint8ClampedArray(px.length);
-  const table = gaussianTable();
-  const mask = table.length - 1;
-  let idx = (seed >>> 0) & mask;
-  const stride = ((seed >>> NOISE_BITS) | 1) & mask || 1;
-  const gainF = amp / 4; // table is N(0,1)×64 and the blur sum is ×16: noise of `amp` grey levels
+  const field = grain();
+  const mask = GRAIN - 1;
+  const dx = (seed >>> 0) & mask;
+  const dy = (seed >>> 9) & mask;
+  const gain = amp / 4; // the field is N(0,1)×64 and the blur sum is ×16: grain of `amp` grey levels
   for (let y = 0; y < H; y++) {
     const yb = (y > 0 ? y - 1 : 0) * W;
     const yc = y * W;
     const yd = (y < H - 1 ? y + 1 : H - 1) * W;
+    const g = ((y + dy) & mask) * GRAIN;
     for (let x = 0; x < W; x++) {
-      idx = (idx + stride) & mask;
-      out[yc + x] = (tmp[yb + x] + 2 * tmp[yc + x] + tmp[yd + x] + table[idx] * gainF) / 16; // the clamped array rounds
+      out[yc + x] = (tmp[yb + x] + 2 * tmp[yc + x] + tmp[yd + x] + field[g + ((x + dx) & mask)] * gain) / 16; // the clamped array rounds
     }
   }
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);

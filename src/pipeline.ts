@@ -32,6 +32,8 @@ export interface StageRecord<T> {
   hash: string;
   finishedAt: string;
   seconds: number;
+  /** CPU seconds of this process (all its threads) during the stage: a measure that load on a shared machine does not inflate. */
+  cpuSeconds?: number;
   summary: T;
 }
 
@@ -91,8 +93,10 @@ export class Pipeline {
     writeJson(started, { id: spec.id, hash, startedAt: new Date().toISOString() });
     this.log(`[${spec.id}] ${resume ? 'resuming: ' : ''}${spec.what}`);
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     const summary = await spec.run(dir, { resume });
-    const record: StageRecord<T> = { id: spec.id, hash, finishedAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, summary };
+    const cpu = process.cpuUsage(cpu0);
+    const record: StageRecord<T> = { id: spec.id, hash, finishedAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, summary };
     writeJson(marker, record);
     this.records.set(spec.id, record);
     this.log(`[${spec.id}] done in ${formatSeconds(record.seconds)}`);

@@ -31,6 +31,8 @@ export interface StageTiming {
   status: 'ran' | 'skipped';
   /** Seconds of the run that produced the stage's outputs (the cached run's when skipped). */
   seconds: number;
+  /** CPU seconds of the process during that run (all threads). */
+  cpuSeconds: number | null;
 }
 
 export interface MainJobResult {
@@ -52,7 +54,7 @@ export async function runMainJob(config: Config, o: MainJobOptions): Promise<Mai
     const before = Date.now();
     const rec = await pipeline.run(spec);
     const ran = new Date(rec.finishedAt).getTime() >= before;
-    stages.push({ id: spec.id, status: ran ? 'ran' : 'skipped', seconds: rec.seconds });
+    stages.push({ id: spec.id, status: ran ? 'ran' : 'skipped', seconds: rec.seconds, cpuSeconds: rec.cpuSeconds ?? null });
     return rec;
   };
   log('== 1/8 cohort');
@@ -80,7 +82,8 @@ export async function runMainJob(config: Config, o: MainJobOptions): Promise<Mai
 export function printSummary(r: MainJobResult, log: (line: string) => void): void {
   log('');
   log('Summary');
-  for (const s of r.stages) log(`  ${s.id.padEnd(10)} ${formatSeconds(s.seconds).padStart(8)}${s.status === 'skipped' ? '  (cached)' : ''}`);
+  log('  stage        wall    CPU (all threads)');
+  for (const s of r.stages) log(`  ${s.id.padEnd(10)} ${formatSeconds(s.seconds).padStart(8)} ${(s.cpuSeconds === null ? '' : formatSeconds(s.cpuSeconds)).padStart(8)}${s.status === 'skipped' ? '  (cached)' : ''}`);
   log(`  this run: ${formatSeconds(r.seconds)}`);
   log('  model                                      report weighted average   VQA accuracy');
   const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));

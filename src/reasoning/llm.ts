@@ -34,7 +34,7 @@ export function promptVariables(input: SynthesisInput): Record<string, string | 
     answer: record.answer,
     boxes: boxesAsText(truthBoxes(input)),
     frame: record.frame,
-    sex: study ? (study.sex === 'F' ? 'female' : 'male') : 'unknown sex',
+    sex: study?.sex === 'F' ? 'female' : study?.sex === 'M' ? 'male' : 'unknown sex',
     age: study?.age ?? 'unknown',
     view: study?.view ?? 'unknown',
   };

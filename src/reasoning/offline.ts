@@ -87,7 +87,7 @@ export class OfflineSynthesizer implements ReasoningSynthesizer {
 
     const opener = this.opener(input, rng);
     if (opener) lines.push(opener);
-    if (full && study && (record.task.startsWith('report') || rng.bool(0.3))) {
+    if (full && study && study.sex !== 'U' && study.view !== 'U' && study.age >= 0 && (record.task.startsWith('report') || rng.bool(0.3))) {
       const sex = study.sex === 'F' ? 'female' : 'male';
       lines.push(rng.pick([`This is a ${study.view} frontal chest radiograph of a ${sex} patient.`, `The film is a ${study.view} projection; the patient is ${sex}, ${study.age} years old.`]));
     }

@@ -11,8 +11,9 @@ import { rougeL } from '../metrics/rouge.js';
 import { clinicalFactLevels, offlineFactJudge, type ClinicalFactMargins } from './judge-offline.js';
 import type { Judge } from './types.js';
 
-export function clinicalOfflineJudge(opts: { margins?: ClinicalFactMargins; radgraphLevel?: RadGraphLevel } = {}): Judge {
+export function clinicalOfflineJudge(opts: { margins?: ClinicalFactMargins; radgraphLevel?: RadGraphLevel; labelMode?: 'mentioned' | 'binary' } = {}): Judge {
   const level = opts.radgraphLevel ?? 'partial';
+  const labelMode = opts.labelMode ?? 'mentioned';
   const items = new Map<string, Set<string>>();
   const itemsOf = (t: string) => {
     let s = items.get(t);
@@ -21,11 +22,11 @@ export function clinicalOfflineJudge(opts: { margins?: ClinicalFactMargins; radg
   };
   const levels = clinicalFactLevels(
     {
-      labeler: { label: (t) => labelReport(t), observations: CHEXPERT_OBSERVATIONS },
+      labeler: { label: (t) => labelReport(t), observations: CHEXPERT_OBSERVATIONS, mode: labelMode },
       radgraphF1: (c, r) => setF1(itemsOf(c), itemsOf(r)),
       text: { name: 'rougeL', score: (c, r) => rougeL(c, [r]) },
     },
     opts.margins,
   );
-  return offlineFactJudge(levels, { name: `offline:labels>radgraph-${level}>rougeL` });
+  return offlineFactJudge(levels, { name: `offline:labels-${labelMode}>radgraph-${level}>rougeL` });
 }

@@ -6,8 +6,9 @@
  * The judge compares the two candidates level by level, most clinical first; at each level both
  * candidates are scored against the reference, and a difference larger than the level's margin
  * decides the battle. When every level is within its margin the battle is a tie. The default levels
- * (see `clinicalFactLevels`) are: agreement of the CheXpert-style labels with the reference's labels,
- * then RadGraph-style entity/relation F1, then a text-overlap metric.
+ * (see `clinicalFactLevels`) are: agreement of the CheXpert-style labels with the reference's labels
+ * (on the observations either report mentions), then RadGraph-style entity/relation F1, then a
+ * text-overlap metric.
  */
 import type { Judge, JudgeRequest, Judgement } from './types.js';
 
@@ -60,22 +61,43 @@ export function offlineFactJudge(levels: readonly FactLevel[], opts: OfflineJudg
 export type LabelsLike = Record<string, number | null | undefined> | Map<string, number | null | undefined>;
 
 /**
- * Per-report labeler agreement: the fraction of observations on which candidate and reference
- * agree after the F1-CheXbert convention (positive or uncertain = 1, negative or unmentioned = 0).
+ * Per-report labeler agreement between a candidate and the reference.
+ * - 'mentioned' (default): over the observations EITHER report mentions, the fraction whose label
+ *   (positive, negative, uncertain, or unmentioned) is the same in both; 1 when neither mentions
+ *   any. Silence is not agreement: an empty report, which a labeler reads as "No Finding", scores
+ *   low against a reference that states pertinent negatives, and a finding left out counts against.
+ * - 'binary': over all the given observations, the fraction on which both agree after the
+ *   F1-CheXbert convention (positive or uncertain = 1, negative or unmentioned = 0). This rewards
+ *   saying nothing whenever the reference is normal, so it is not the default.
  */
-export function labelAgreement(candidate: LabelsLike, reference: LabelsLike, observations: readonly string[]): number {
+export function labelAgreement(candidate: LabelsLike, reference: LabelsLike, observations: readonly string[], mode: 'mentioned' | 'binary' = 'mentioned'): number {
   if (observations.length === 0) throw new Error('labelAgreement: no observations');
-  const get = (l: LabelsLike, o: string) => (l instanceof Map ? l.get(o) : l[o]);
-  const bin = (v: number | null | undefined) => (v === 1 || v === -1 ? 1 : 0);
+  const get = (l: LabelsLike, o: string) => {
+    const v = l instanceof Map ? l.get(o) : l[o];
+    return v === undefined || v === null ? null : v;
+  };
+  if (mode === 'binary') {
+    const bin = (v: number | null) => (v === 1 || v === -1 ? 1 : 0);
+    let same = 0;
+    for (const o of observations) if (bin(get(candidate, o)) === bin(get(reference, o))) same++;
+    return same / observations.length;
+  }
+  let mentioned = 0;
   let same = 0;
-  for (const o of observations) if (bin(get(candidate, o)) === bin(get(reference, o))) same++;
-  return same / observations.length;
+  for (const o of observations) {
+    const c = get(candidate, o);
+    const r = get(reference, o);
+    if (c === null && r === null) continue;
+    mentioned++;
+    if (c === r) same++;
+  }
+  return mentioned === 0 ? 1 : same / mentioned;
 }
 
 /** The metrics the default levels are built from, injected so any implementation can be used. */
 export interface ClinicalFactDeps {
   /** A CheXpert-style labeler, and the observations to compare over (the 14 CheXpert ones). */
-  labeler?: { label(text: string): LabelsLike; observations: readonly string[] };
+  labeler?: { label(text: string): LabelsLike; observations: readonly string[]; mode?: 'mentioned' | 'binary' };
   /** RadGraph-style F1 of one candidate against one reference, in [0, 1]. */
   radgraphF1?: (candidate: string, reference: string) => number;
   /** A text-overlap metric of one candidate against one reference (e.g. ROUGE-L). */
@@ -96,14 +118,14 @@ export interface ClinicalFactMargins {
 export function clinicalFactLevels(deps: ClinicalFactDeps, margins: ClinicalFactMargins = {}): FactLevel[] {
   const levels: FactLevel[] = [];
   if (deps.labeler) {
-    const { label, observations } = deps.labeler;
+    const { label, observations, mode } = deps.labeler;
     const cache = new Map<string, LabelsLike>();
     const labelsOf = (t: string) => {
       let l = cache.get(t);
       if (!l) cache.set(t, (l = label(t)));
       return l;
     };
-    levels.push({ name: 'labels', margin: margins.labels ?? 0, score: (c, r) => labelAgreement(labelsOf(c), labelsOf(r), observations) });
+    levels.push({ name: 'labels', margin: margins.labels ?? 0, score: (c, r) => labelAgreement(labelsOf(c), labelsOf(r), observations, mode) });
   }
   if (deps.radgraphF1) levels.push({ name: 'radgraph', margin: margins.radgraph ?? 0.02, score: deps.radgraphF1 });
   if (deps.text) levels.push({ name: deps.text.name, margin: margins.text ?? 0.02, score: deps.text.score });

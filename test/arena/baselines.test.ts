@@ -34,5 +34,8 @@ describeWithShared('arena/clinical offline judge', ['data', 'chexpert-phrases'],
     assert.equal((j.detail as { decidedBy: string }).decidedBy, 'labels');
     const t = await judge.judge({ id: 'x', reference: 'The lungs are clear.', a: 'The lungs are clear.', b: 'The lungs are clear.' });
     assert.equal(t.verdict, 'tie');
+    // An empty report does not pass for a normal one.
+    const e = await judge.judge({ id: 'x', reference: 'No pleural effusion or pneumothorax. Heart size is normal.', a: '', b: 'Heart size is normal. No pneumothorax or pleural effusion.' });
+    assert.deepEqual([e.outcome, (e.detail as { decidedBy: string }).decidedBy], [0, 'labels']);
   });
 });

@@ -105,11 +105,23 @@ describe('arena/judge-offline', () => {
     assert.equal(judge.name, 'offline:facts>length');
   });
 
-  it('labeler agreement counts positive or uncertain as 1 over the given observations', () => {
+  it("labeler agreement, 'binary': positive or uncertain as 1 over all the given observations", () => {
     const obs = ['Edema', 'Cardiomegaly', 'Pleural Effusion', 'Pneumothorax'];
     // candidate: Edema 1, Cardiomegaly -1 (->1), Effusion 0; reference: Edema 1, Effusion 1, Pneumothorax 0
-    const a = labelAgreement({ Edema: 1, Cardiomegaly: -1, 'Pleural Effusion': 0 }, new Map([['Edema', 1], ['Pleural Effusion', 1], ['Pneumothorax', 0]]), obs);
+    const a = labelAgreement({ Edema: 1, Cardiomegaly: -1, 'Pleural Effusion': 0 }, new Map([['Edema', 1], ['Pleural Effusion', 1], ['Pneumothorax', 0]]), obs, 'binary');
     assert.equal(a, 2 / 4); // agree on Edema and Pneumothorax
+  });
+
+  it("labeler agreement, 'mentioned' (default): same label on the observations either report mentions; silence is not agreement", () => {
+    const obs = ['Edema', 'Cardiomegaly', 'Pleural Effusion', 'Pneumothorax', 'No Finding'];
+    const ref = { 'Pleural Effusion': 0, Pneumothorax: 0, Cardiomegaly: 0, 'No Finding': 1 } as const;
+    // Candidate mentions Edema 1, Cardiomegaly -1, Effusion 0: union {Edema, Card, Eff, PTX, NoF}, same on Effusion only.
+    assert.equal(labelAgreement({ Edema: 1, Cardiomegaly: -1, 'Pleural Effusion': 0 }, ref, obs), 1 / 5);
+    // An empty report reads as "No Finding" only: 1 of the 4 mentioned observations agrees.
+    assert.equal(labelAgreement({ 'No Finding': 1 }, ref, obs), 1 / 4);
+    // The normal report with the same pertinent negatives agrees on all 4.
+    assert.equal(labelAgreement({ ...ref }, ref, obs), 1);
+    assert.equal(labelAgreement({}, {}, obs), 1);
   });
 
   it('builds the default levels in clinical order from whatever metrics are given', () => {

@@ -4,7 +4,8 @@
  * `choice.kernels`, which the start-up line prints.
  *
  * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), GatherV2
- * (row copies), Cast (typed-array conversion) and Identity (shared data, no copy) in TypeScript,
+ * (row copies), Cast (typed-array conversion), Identity (shared data, no copy) and Unpack (block
+ * copies) in TypeScript,
  * and — when the OpenBLAS addon
  * loads — BatchMatMul and _FusedMatMul on sgemm, Transpose, Sum, Tanh, Exp and the comparisons
  * (Equal … GreaterEqual) on the addon's C loops; each falls back to the stock kernel for anything
@@ -16,7 +17,7 @@ import { onBackendReady, type BackendChoice } from '../backend.js';
 import { loadBlas } from './native.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
 import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, identityKernel, tanhKernel } from './elementwise_native.js';
-import { sumKernel, transposeKernel } from './layout_native.js';
+import { sumKernel, transposeKernel, unpackKernel } from './layout_native.js';
 import { unsortedSegmentSumWasm } from './segment_sum.js';
 import { isWasmBackendLike } from './wasm_heap.js';
 
@@ -77,7 +78,8 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
     notes.push('UnsortedSegmentSum (js)');
   }
   const stock = (name: string) => stockKernels.get(`wasm/${name}`) ?? tf.getKernel(name, 'wasm');
-  const js = ['GatherV2', 'Cast', 'Identity'].filter((k) => stock(k));
+  const js = ['GatherV2', 'Cast', 'Identity', 'Unpack'].filter((k) => stock(k));
+  if (stock('Unpack')) replaceKernel(unpackKernel(stock('Unpack')!));
   if (stock('GatherV2')) replaceKernel(gatherKernel(stock('GatherV2')!));
   if (stock('Cast')) replaceKernel(castKernel(stock('Cast')!));
   if (stock('Identity')) replaceKernel(identityKernel(stock('Identity')!));

@@ -1,6 +1,7 @@
 /**
  * Transpose (4-byte dtypes) and Sum (float32) for tfjs's wasm backend, on the OpenBLAS addon's
- * cache-blocked C loops, working in place on the wasm heap. The stock wasm Transpose is slow on
+ * cache-blocked C loops, working in place on the wasm heap, and Unpack (4-byte dtypes) as block
+ * copies inside the heap (the stock one runs a generic Slice per output). The stock wasm Transpose is slow on
  * the 4-/5-D permutations of attention heads, and the stock Sum transposes first whenever the
  * reduced axes are not innermost (every bias gradient). Other dtypes fall back to the stock kernels.
  *
@@ -93,6 +94,50 @@ export function sumKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig {
         const out = backend.makeOutput(shape, 'float32');
         addon.sum(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), c.shape, c.reduced);
         return out;
+      }
+    }
+    return stock.kernelFunc(args);
+  };
+  return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
+}
+
+/**
+ * Unpack along `axis` with x viewed as [outer, num, inner]: output i gets the `outer` blocks of
+ * `inner` elements at index i. 4-byte elements in one heap (indices in elements).
+ */
+export function unpackBlocks(heap: Uint32Array, xIdx: number, outer: number, num: number, inner: number, outIdx: number[]): void {
+  for (let i = 0; i < num; i++) {
+    for (let o = 0; o < outer; o++) {
+      const src = xIdx + (o * num + i) * inner;
+      heap.copyWithin(outIdx[i] + o * inner, src, src + inner);
+    }
+  }
+}
+
+export function unpackKernel(stock: KernelConfig): KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.value as TensorInfo;
+    if (isWasmBackendLike(backend) && (x.dtype === 'float32' || x.dtype === 'int32') && x.shape.length >= 1) {
+      const rank = x.shape.length;
+      let axis = Number(attrs?.axis ?? 0);
+      if (axis < 0) axis += rank;
+      if (axis >= 0 && axis < rank) {
+        const num = x.shape[axis];
+        const outShape = x.shape.filter((_, d) => d !== axis);
+        const outer = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+        const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+        const outs = Array.from({ length: num }, () => backend.makeOutput(outShape, x.dtype));
+        const heap = new Uint32Array(heapBuffer(backend));
+        unpackBlocks(
+          heap,
+          heapOffset(backend, x) / 4,
+          outer,
+          num,
+          inner,
+          outs.map((o) => heapOffset(backend, o) / 4),
+        );
+        return outs;
       }
     }
     return stock.kernelFunc(args);

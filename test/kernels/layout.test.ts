@@ -100,6 +100,31 @@ const title = 'kernels: addon Transpose and Sum on wasm vs tfjs cpu';
     });
   }
 
+  const unpacks: [number[], number][] = [
+    [[3, 4, 2, 5, 3], 0], // the attention heads' q, k, v
+    [[2, 3, 4], 1],
+    [[2, 3, 4], -1],
+    [[5], 0],
+  ];
+  for (const [shape, axis] of unpacks) {
+    it(`unstack ${JSON.stringify(shape)} on axis ${axis}: float32 values and gradient, int32 values`, async () => {
+      const rng = new Rng(`unpack-${shape}-${axis}`);
+      const xv = randomArray(rng, sizeOf(shape));
+      const iv = new Int32Array(sizeOf(shape)).map(() => rng.int(-9, 9));
+      const run = () => {
+        const x = tf.tensor(xv, shape);
+        const parts = tf.unstack(x, axis);
+        const g = tf.grad((t: tf.Tensor) => tf.addN(tf.unstack(t, axis).map((p, i) => tf.sum(tf.mul(p, i + 1)))))(x);
+        return {
+          parts: parts.map((p) => ({ v: Array.from(p.dataSync()), shape: p.shape })),
+          ints: tf.unstack(tf.tensor(iv, shape, 'int32'), axis).map((p) => Array.from(p.dataSync())),
+          g: Array.from(g.dataSync()),
+        };
+      };
+      assert.deepEqual(await onBackend('wasm', run), await onBackend('cpu', run));
+    });
+  }
+
   it('int32 and bool sums go to the stock kernel', async () => {
     const run = () => [Array.from(tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0).dataSync()), tf.sum(tf.tensor1d([true, true, false], 'bool')).dataSync()[0]];
     assert.deepEqual(await onBackend('wasm', run), await onBackend('cpu', run));

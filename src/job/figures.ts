@@ -4,9 +4,10 @@
  * published rows alongside (src/plots/paper.ts). PNG and SVG through headless Chromium when it is
  * installed; interactive HTML always.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { StageSpec } from '../pipeline.js';
+import { readJson } from '../util/fsx.js';
 import { figureSpecsFromDir, writePaperFigures, type PaperResults } from '../plots/paper.js';
 import { loadPublished, publishedPath } from '../plots/published.js';
 import { chromiumPath, type ExportFormat } from '../plots/render.js';
@@ -57,6 +58,18 @@ export function figureFormats(ctx: JobContext): ExportFormat[] {
   return ctx.formats ?? (chromiumPath() ? ['png', 'svg', 'html'] : ['html']);
 }
 
+/**
+ * A figures stage whose files were deleted since (e.g. `rm -r figures`) has to run again though its
+ * inputs are unchanged: drop its record when the first figure it wrote is gone.
+ */
+export function forgetFiguresIfDeleted(ctx: JobContext): void {
+  const marker = stagePath(ctx, 'figures', 'stage.json');
+  if (!existsSync(marker)) return;
+  const s = readJson<{ summary?: Partial<FiguresSummary> }>(marker).summary;
+  const first = s?.figures?.[0];
+  if (!s?.dir || !first || !['png', 'svg', 'html'].some((e) => existsSync(join(s.dir!, `${first}.${e}`)))) rmSync(marker, { force: true });
+}
+
 export function figuresStage(ctx: JobContext, evaluation: () => EvaluateSummary): StageSpec<FiguresSummary> {
   return {
     id: 'figures',
@@ -72,7 +85,8 @@ export function figuresStage(ctx: JobContext, evaluation: () => EvaluateSummary)
       const r = jobPaperResults(ctx, evaluation(), note);
       const published = publishedPath() ? loadPublished() : null;
       const files = await writePaperFigures(r, published, ctx.figuresDir, { formats: figureFormats(ctx) }, note);
-      const figures = [...new Set(files.filter((f) => /\.(png|html)$/.test(f) && !f.includes('table')).map((f) => f.replace(/^.*\//, '').replace(/\.(png|svg|html)$/, '')))];
+      const names = files.map((f) => basename(f)).filter((f) => /\.(png|svg|html)$/.test(f) && !f.startsWith('table'));
+      const figures = [...new Set(names.map((f) => f.replace(/\.(png|svg|html)$/, '')))];
       ctx.log(`  ${files.length} files (${figures.length} figures) in ${ctx.figuresDir}`);
       return { dir: ctx.figuresDir, files: files.length, figures, skipped };
     },

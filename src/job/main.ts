@@ -13,7 +13,7 @@ import { MODEL_NAMES, type JobContext } from './context.js';
 import { cohortStage } from './data.js';
 import { arenaStage } from './arena.js';
 import { evaluateStage, type EvaluateSummary } from './evaluate.js';
-import { figuresStage } from './figures.js';
+import { figuresStage, forgetFiguresIfDeleted } from './figures.js';
 import { stage1Stage, stage2Stage, stage3Stage, synthesisStage } from './training.js';
 
 export interface MainJobOptions {
@@ -72,6 +72,7 @@ export async function runMainJob(config: Config, o: MainJobOptions): Promise<Mai
   log('== 7/8 arena');
   await run(arenaStage(ctx));
   log('== 8/8 figures');
+  forgetFiguresIfDeleted(ctx);
   await run(figuresStage(ctx, () => evaluation));
   const result: MainJobResult = { stages, seconds: (Date.now() - t0) / 1000, headline: evaluation.models, figuresDir: ctx.figuresDir, summaryPath: join(o.runDir, 'summary.json') };
   writeJson(result.summaryPath, { profile: config.profile, finishedAt: new Date().toISOString(), ...result });

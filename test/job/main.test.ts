@@ -69,6 +69,13 @@ describe('main job (smoke profile, end to end)', function () {
     assert.deepEqual(again.headline, first.headline);
   });
 
+  it('deleted figures are made again though nothing else changed', async () => {
+    rmSync(figuresDir, { recursive: true });
+    const again = await job({});
+    assert.equal(again.stages.filter((s) => s.status === 'ran').map((s) => s.id).join(), 'figures');
+    assert.ok(existsSync(join(figuresDir, 'table1-report-generation.md')));
+  });
+
   it('a changed --grpo.* override reruns stage 3 and everything after it, nothing before', async () => {
     const stepsPath = join(runDir, 'stages', 'stage3', 'model', 'steps.jsonl');
     const before = readJsonl<{ step: number }>(stepsPath);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the optional OpenBLAS N-API addon (native/blas_addon.c) used by src/kernels for fast
+# Build the optional OpenBLAS N-API addon (native/*.c) used by src/kernels for fast
 # matrix products on the wasm backend. Needs a C compiler, Node's headers (node_api.h) and
 # OpenBLAS (Debian: apt-get install -y gcc libopenblas-dev). Without them it prints why and exits
 # 0 (or 1 with --strict): the workbench then runs on stock tfjs kernels.
@@ -31,8 +31,9 @@ done
 
 mkdir -p "$out_dir"
 tmp="$out_dir/deepmedix_blas.node.tmp.$$"
-if ! "$cc" -O3 -fno-math-errno -fno-trapping-math -fPIC -shared -std=c11 -D_GNU_SOURCE -DNODE_GYP_MODULE_NAME=deepmedix_blas \
-      -I"$inc" -I"$blas_inc" native/blas_addon.c -o "$tmp" -lopenblas -lpthread -lm 2> "$out_dir/build.log"; then
+if ! "$cc" -O3 -fno-math-errno -fno-trapping-math -fvisibility=hidden -fPIC -shared -std=c11 -D_GNU_SOURCE \
+      -DNODE_GYP_MODULE_NAME=deepmedix_blas -I"$inc" -I"$blas_inc" native/*.c -o "$tmp" -lopenblas -lpthread -lm \
+      2> "$out_dir/build.log"; then
   cat "$out_dir/build.log" >&2; rm -f "$tmp"
   skip "compile/link failed (is libopenblas-dev installed?); log above"
 fi

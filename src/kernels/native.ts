@@ -1,5 +1,5 @@
 /**
- * Loading the optional OpenBLAS addon (native/blas_addon.c, built by scripts/build-native.sh).
+ * Loading the optional OpenBLAS addon (native/*.c, built by scripts/build-native.sh).
  *
  * The addon lives in `DEEPMEDIX_NATIVE_DIR` (default node_modules/.cache/deepmedix-native). When it
  * is missing, the loader builds it once (a second or two) if a compiler, Node's headers and OpenBLAS
@@ -7,7 +7,7 @@
  * Every failure is a reason string, never an exception: callers fall back to stock kernels.
  */
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,8 +96,10 @@ export function loadBlas(): BlasLoad {
   }
   const file = join(nativeDir(), 'deepmedix_blas.node');
   const failed = join(nativeDir(), 'build-failed.txt');
-  const src = join(PROJECT_ROOT, 'native', 'blas_addon.c');
-  const srcTime = existsSync(src) ? statSync(src).mtimeMs : 0;
+  const srcDir = join(PROJECT_ROOT, 'native');
+  const srcTime = existsSync(srcDir)
+    ? Math.max(0, ...readdirSync(srcDir).filter((f) => /\.(c|h)$/.test(f)).map((f) => statSync(join(srcDir, f)).mtimeMs))
+    : 0;
   const stale = existsSync(file) && srcTime > statSync(file).mtimeMs;
   // A failed build is not retried at every start-up until the source changes (or the note is removed).
   const failedBefore = existsSync(failed) && statSync(failed).mtimeMs >= srcTime ? readFileSync(failed, 'utf8').trim() : '';

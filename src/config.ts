@@ -133,6 +133,7 @@ export interface Config {
     beta: number;
     /** Policy updates per batch (reusing the old log-probs). */
     mu: number;
+    /** AdamW learning rate of the policy updates. */
     lr: number;
     temperature: number;
     topP: number;
@@ -209,7 +210,10 @@ export const DEFAULTS: Config = {
     clipHigh: 0.2,
     beta: 0.01,
     mu: 1,
-    lr: 1e-5,
+    // Measured on the default cohort from a cold-start checkpoint (60 steps, 160 held-out items):
+    // 3e-5 raised format compliance and the report average with VQA unchanged; 1e-4 learned boxes
+    // and VQA but lost report text. (1e-5, the scale EasyR1 uses for 7B models, was not measured.)
+    lr: 3e-5,
     temperature: 1.0,
     topP: 1.0,
     maxNewTokens: 96,

@@ -129,7 +129,7 @@ export function loadBlas(): BlasLoad {
   // OpenBLAS worker threads spin after each call; keep that short on a shared machine.
   process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
   try {
-    const addon = createRequire(import.meta.url)(file) as BlasAddon;
+    const addon = createRequire(join(PROJECT_ROOT, 'package.json'))(file) as BlasAddon;
     addon.setThreads(threads);
     const info = addon.info();
     cached = { addon, reason: `${info.config.split(' ').slice(0, 2).join(' ')} ${info.corename}, ${threads} threads${built}`, threads };

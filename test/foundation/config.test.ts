@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, parseOverrideFlags, resolveConfig, writeResolvedConfig, allKeys } from '../../src/config.js';
+import { ConfigError, DEFAULTS, PROFILE_OVERRIDES, parseOverrideFlags, resolveConfig, writeResolvedConfig, allKeys } from '../../src/config.js';
 
 describe('config', () => {
   it('resolves the default profile to the defaults', () => {
@@ -13,10 +13,13 @@ describe('config', () => {
   it('lays a profile over the defaults, leaving other keys alone', () => {
     const c = resolveConfig('smoke');
     assert.equal(c.profile, 'smoke');
-    assert.equal(c.model.dModel, 32);
-    assert.equal(c.cohort.n, 120);
-    assert.equal(c.reward.lambda, 0.1); // untouched by smoke
-    assert.equal(c.sft.lr, DEFAULTS.sft.lr);
+    const set = new Set(allKeys(PROFILE_OVERRIDES.smoke));
+    const get = (obj: unknown, key: string) => key.split('.').reduce((o, k) => (o as Record<string, unknown>)[k], obj);
+    for (const key of allKeys(DEFAULTS)) {
+      if (key === 'profile') continue;
+      assert.equal(get(c, key), set.has(key) ? get(PROFILE_OVERRIDES.smoke, key) : get(DEFAULTS, key), key);
+    }
+    assert.ok(set.size > 5, 'smoke changes several keys');
   });
 
   it('applies dotted overrides with type coercion after the profile', () => {

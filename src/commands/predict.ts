@@ -8,7 +8,7 @@ import { loadModel } from '../model/checkpoint.js';
 import { predictRecords } from '../train/predict.js';
 import { stage1Data } from '../train/stage1data.js';
 import { atomicWrite, readJsonl, writeJson, writeJsonl } from '../util/fsx.js';
-import { constantBaseline, scoreStage1, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
+import { constantBaseline, scoreStage1, shuffleImages, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
 import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 import { ENDPOINT_USAGE, runEndpointPredict } from '../serve/predict-command.js';
@@ -27,6 +27,7 @@ names (data/cohort-<profile>, split by patient as in training).
   --metrics            also score the predictions (Table-1 report metrics, VQA accuracy, grounding
                        IoU) and, for 'test' / 'val', a constant baseline built from the training
                        split; writes PRED.metrics.json and PRED.metrics.md
+  --shuffle-images S   control run: permute the images among the records (seed S) before predicting
 
 ${ENDPOINT_USAGE}
 
@@ -55,7 +56,9 @@ ${COMMON_FLAGS}`,
     const limit = numberFlag(args, 'limit');
     if (limit !== undefined) records = records.slice(0, limit);
     if (!records.length) throw new Error(`benchmark ${bench}: no records`);
-    const preds = await predictRecords(model, tokenizer, records, {
+    const shuffleSeed = numberFlag(args, 'shuffle-images');
+    const inputs = shuffleSeed === undefined ? records : shuffleImages(records, shuffleSeed);
+    const preds = await predictRecords(model, tokenizer, inputs, {
       imageRoot,
       batchSize: numberFlag(args, 'batch', 16),
       maxNewTokens: numberFlag(args, 'max-new-tokens'),
@@ -64,7 +67,8 @@ ${COMMON_FLAGS}`,
     writeJsonl(out, preds);
     console.log(`wrote ${preds.length} predictions to ${out}`);
     if (args.flags.metrics) {
-      const systems: Record<string, Stage1Metrics> = { [basename(ckDir)]: scoreStage1(records, new Map(preds.map((p) => [p.id, p.text]))) };
+      const name = basename(ckDir) + (shuffleSeed === undefined ? '' : ' (shuffled images)');
+      const systems: Record<string, Stage1Metrics> = { [name]: scoreStage1(records, new Map(preds.map((p) => [p.id, p.text]))) };
       if (train) systems['constant baseline'] = scoreStage1(records, constantBaseline(train, records));
       const table = stage1Table(systems);
       const stem = out.replace(/\.jsonl$/, '');

@@ -9,6 +9,7 @@ import type { Box, InstructionRecord } from '../data/types.js';
 import { reportMetrics } from '../metrics/report.js';
 import { vqaAccuracy, vqaScore, type VqaAccuracy } from '../metrics/vqa.js';
 import { extractBoxes } from '../text/parse.js';
+import { Rng } from '../util/rng.js';
 
 export interface GroundingScore {
   /** Mean IoU of the first predicted box with the true box (0 when none is written). */
@@ -62,6 +63,15 @@ export function scoreStage1(records: readonly InstructionRecord[], predictions: 
     grounding: g,
     n: records.length,
   };
+}
+
+/**
+ * A control: the same records with their images permuted among them (seeded). A model that reads
+ * the image loses accuracy on these; one that answers from the prompt alone does not.
+ */
+export function shuffleImages(records: readonly InstructionRecord[], seed: number): InstructionRecord[] {
+  const perm = new Rng(seed).shuffle(records.map((r) => r.images));
+  return records.map((r, i) => ({ ...r, images: perm[i] }));
 }
 
 function mostFrequent(values: readonly string[]): string {

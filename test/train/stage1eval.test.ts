@@ -31,3 +31,14 @@ describe('stage-1 evaluation', () => {
     assert.throws(() => scoreStage1(test, new Map()), /no prediction for 4 records/);
   });
 });
+
+describe('shuffled-image control', () => {
+  it('permutes the images among the records and keeps everything else', async () => {
+    const { shuffleImages } = await import('../../src/train/stage1eval.js');
+    const rs = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ ...rec(id, 'vqa', 'presence', 'no'), images: [`${id}.png`] }));
+    const sh = shuffleImages(rs, 1);
+    assert.deepEqual(sh.map((r) => r.images[0]).sort(), ['a.png', 'b.png', 'c.png', 'd.png', 'e.png']);
+    assert.ok(sh.some((r, i) => r.images[0] !== rs[i].images[0]));
+    assert.deepEqual(sh.map((r) => r.id), rs.map((r) => r.id));
+  });
+});

@@ -8,7 +8,7 @@
  * α = 0.9, β = 3, γ = 0.5; with several references, the best score.
  */
 import { whitespaceTokens } from './bleu.js';
-import { CachedStemmer } from './porter.js';
+import { CachedStemmer } from '../text/porter.js';
 import { defaultWordNet, type WordNet } from './wordnet.js';
 
 export interface MeteorOptions {

@@ -4,4 +4,4 @@ export * from './coordinate.js';
 export * from './format.js';
 export * from './compose.js';
 export { sentenceBleu, rouge1F, rougeTokens, charTokens, wordTokens } from './text-similarity.js';
-export { porterStem } from './porter-stemmer.js';
+export { porterStem } from '../text/porter.js';

@@ -10,7 +10,7 @@
  *    lower-case, non-alphanumerics to spaces, Porter stem on tokens longer than 3 letters).
  * Checked against NLTK 3.8 output stored in test/rewards/fixtures (with the script that made it).
  */
-import { porterStem } from './porter-stemmer.js';
+import { porterStem } from '../text/porter.js';
 
 /** Characters (code points) of a string: what NLTK sees when handed a raw string. */
 export function charTokens(s: string): string[] {

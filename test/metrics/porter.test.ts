@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { porterStem } from '../../src/metrics/porter.js';
+import { porterStem } from '../../src/text/porter.js';
 import { PROJECT_ROOT } from '../../src/util/paths.js';
 
 describe('metrics: Porter stemmer (NLTK_EXTENSIONS mode)', () => {

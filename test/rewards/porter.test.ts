@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { porterStem } from '../../src/rewards/porter-stemmer.js';
+import { porterStem } from '../../src/text/porter.js';
 
 // Fixture: NLTK 3.8 PorterStemmer() on the Open-I report vocabulary + textbook examples
 // (test/rewards/fixtures/make_fixtures.py).

@@ -1,7 +1,7 @@
 /**
- * The Porter stemmer in NLTK's default mode (NLTK_EXTENSIONS), which METEOR's stem-matching stage and the
- * reward's ROUGE-1 (rouge_score stems with it) use: Porter's five steps with Martin Porter's later changes (bli→ble, logi→log) plus NLTK's own
- * uses: Porter's five steps with Martin Porter's later changes (bli→ble, logi→log) plus NLTK's own
+ * The Porter stemmer in NLTK's default mode (NLTK_EXTENSIONS), used by METEOR's stem-matching stage
+ * and by the reward's ROUGE-1 (rouge_score stems the same way): Porter's five steps with Martin
+ * Porter's later changes (bli→ble, logi→log) plus NLTK's own
  * (a small irregular-form pool, "ies"/"ied" on 4-letter words, step 1c's "y"→"i" only after a
  * consonant of a stem longer than one letter, "alli" and "fulli", a vowel-consonant 2-letter word
  * counted as cvc, words of ≤ 2 letters left alone). Written from the algorithm's description and

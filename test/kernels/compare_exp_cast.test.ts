@@ -6,10 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { loadBlas } from '../../src/kernels/native.js';
-import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { broadcastStrides } from '../../src/kernels/elementwise_native.js';
-import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
 
 describe('kernels: broadcast strides', () => {
   it('broadcasts, drops size-1 dims and merges contiguous dims', () => {
@@ -21,20 +19,8 @@ describe('kernels: broadcast strides', () => {
   });
 });
 
-const blas = loadBlas();
-const title = 'kernels: addon Exp and comparisons, Cast, on wasm vs tfjs cpu';
-
-(blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+describeWithAddon('kernels: addon Exp and comparisons, Cast, on wasm vs tfjs cpu', () => {
+  useFastKernels();
 
   it('exp matches Math.exp to a few float ulps over [-110, 95], with Inf, 0, subnormals and NaN', async () => {
     const n = 100_001;

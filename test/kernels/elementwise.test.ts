@@ -5,21 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { loadBlas } from '../../src/kernels/native.js';
-import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
-import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
 
 describe('kernels: GatherV2 on wasm vs tfjs cpu', () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+  useFastKernels();
 
   const cases: [number[], number[], number][] = [
     [[1400, 16], [37], 0], // embedding rows
@@ -69,16 +58,7 @@ describe('kernels: GatherV2 on wasm vs tfjs cpu', () => {
 });
 
 describe('kernels: Identity on wasm shares data without copying', () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+  useFastKernels();
 
   it('clones keep their values after the source is disposed or a variable is reassigned, and free their data', () => {
     const backend = tf.backend();
@@ -110,20 +90,8 @@ describe('kernels: Identity on wasm shares data without copying', () => {
   });
 });
 
-const blas = loadBlas();
-const title = 'kernels: addon Tanh on wasm';
-
-(blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+describeWithAddon('kernels: addon Tanh on wasm', () => {
+  useFastKernels();
 
   it('matches Math.tanh to a few float ulps over [-12, 12], keeps ±0, ±Inf and NaN', async () => {
     const n = 200_001;

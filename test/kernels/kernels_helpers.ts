@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
+import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
+import { loadBlas } from '../../src/kernels/native.js';
 
 export function randomArray(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -39,4 +41,28 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   assert.ok(worst <= tol, `${what}: worst relative error ${worst} at ${at} (got ${actual[at]}, want ${expected[at]})`);
+}
+
+/**
+ * Inside a describe: run its tests on wasm with the workbench's kernels installed, and put back
+ * whatever was installed before when the suite ends.
+ */
+export function useFastKernels(): void {
+  let wasInstalled = false;
+  before(async () => {
+    assert.ok(await tf.setBackend('wasm'));
+    wasInstalled = fastKernelsInstalled();
+    installFastKernels('wasm');
+  });
+  after(() => {
+    restoreStockKernels();
+    if (wasInstalled) installFastKernels('wasm');
+  });
+}
+
+/** A suite that needs the OpenBLAS addon: skipped, saying why, where it did not build. */
+export function describeWithAddon(title: string, body: () => void): void {
+  const blas = loadBlas();
+  if (blas.addon) describe(title, body);
+  else describe.skip(`${title} [skipped: ${blas.reason}]`, body);
 }

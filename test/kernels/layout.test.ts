@@ -6,10 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { loadBlas } from '../../src/kernels/native.js';
-import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { collapseReduce, collapseTranspose } from '../../src/kernels/layout_native.js';
-import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
 
 describe('kernels: shape collapsing for transpose and sum', () => {
   it('merges dims that stay together and drops size-1 dims', () => {
@@ -24,20 +22,8 @@ describe('kernels: shape collapsing for transpose and sum', () => {
   });
 });
 
-const blas = loadBlas();
-const title = 'kernels: addon Transpose and Sum on wasm vs tfjs cpu';
-
-(blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+describeWithAddon('kernels: addon Transpose and Sum on wasm vs tfjs cpu', () => {
+  useFastKernels();
 
   const perms: [number[], number[]][] = [
     [[37, 53], [1, 0]],

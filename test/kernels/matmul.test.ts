@@ -8,11 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { loadBlas } from '../../src/kernels/native.js';
-import { fastKernelsInstalled, fastTransposedMatMul, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
+import { fastTransposedMatMul, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { nativeMatMul } from '../../src/kernels/matmul_native.js';
 import { planMatMul } from '../../src/kernels/matmul_plan.js';
 import { isWasmBackendLike } from '../../src/kernels/wasm_heap.js';
-import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
 
 interface Case {
   a: number[];
@@ -80,19 +80,9 @@ function valueAndGrads(c: Case, av: Float32Array, bv: Float32Array, wv: Float32A
 }
 
 const blas = loadBlas();
-const title = 'kernels: OpenBLAS BatchMatMul/_FusedMatMul on wasm vs tfjs cpu';
 
-(blas.addon ? describe : describe.skip)(blas.addon ? title : `${title} [skipped: ${blas.reason}]`, () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+describeWithAddon('kernels: OpenBLAS BatchMatMul/_FusedMatMul on wasm vs tfjs cpu', () => {
+  useFastKernels();
 
   it('reports fast transposed products only while the native kernels are installed', () => {
     assert.equal(fastTransposedMatMul(), true);

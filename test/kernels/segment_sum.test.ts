@@ -5,21 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { fastKernelsInstalled, installFastKernels, restoreStockKernels } from '../../src/kernels/index.js';
 import { segmentSumInto } from '../../src/kernels/segment_sum.js';
-import { assertClose, onBackend, randomArray, sizeOf } from './kernels_helpers.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels } from './kernels_helpers.js';
 
 describe('kernels: UnsortedSegmentSum on wasm vs tfjs cpu', () => {
-  let wasInstalled = false;
-  before(async () => {
-    assert.ok(await tf.setBackend('wasm'));
-    wasInstalled = fastKernelsInstalled();
-    installFastKernels('wasm');
-  });
-  after(() => {
-    restoreStockKernels();
-    if (wasInstalled) installFastKernels('wasm');
-  });
+  useFastKernels();
 
   it('sums rows by id by hand (ids out of range dropped)', () => {
     const out = new Float32Array(6);

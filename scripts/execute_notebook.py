@@ -6,6 +6,7 @@ Writes the executed copy (also when a cell fails, up to the failing cell) and, o
 the failing cell's source and everything it wrote: tslab reports compile and runtime errors on
 stderr, which nbclient's own exception text leaves out.
 """
+import os
 import sys
 
 import nbformat
@@ -14,7 +15,8 @@ from nbclient.exceptions import CellExecutionError
 
 src, dst, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
 nb = nbformat.read(src, as_version=4)
-client = NotebookClient(nb, timeout=timeout, kernel_name="deepmedix", allow_errors=False)
+kernel = os.environ.get("DEEPMEDIX_KERNEL", "deepmedix")
+client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, allow_errors=False)
 failed = None
 try:
     client.execute()

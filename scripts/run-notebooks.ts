@@ -23,8 +23,9 @@ const outDir = join(dir, '.executed');
 mkdirSync(outDir, { recursive: true });
 
 const kernelSpec = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { encoding: 'utf8' });
-if (kernelSpec.status !== 0 || !JSON.parse(kernelSpec.stdout).kernelspecs?.deepmedix) {
-  console.error("the 'deepmedix' Jupyter kernel is not registered: run 'npm run setup:jupyter' first");
+const kernelName = process.env.DEEPMEDIX_KERNEL ?? 'deepmedix';
+if (kernelSpec.status !== 0 || !JSON.parse(kernelSpec.stdout).kernelspecs?.[kernelName]) {
+  console.error(`the '${kernelName}' Jupyter kernel is not registered: run 'npm run setup:jupyter' first`);
   process.exit(2);
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Install Debian's Jupyter (when missing) and register the project's tslab kernel, "deepmedix".
+# Install Debian's Jupyter (when missing) and register the project's tslab kernel, "deepmedix"
+# (another name with DEEPMEDIX_KERNEL=NAME, e.g. for a second clone).
 # The kernel starts in the project root, so notebooks import the library as './src/…'
 # (tslab compiles only files under the kernel's working directory).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+name="${DEEPMEDIX_KERNEL:-deepmedix}"
 need=()
 command -v jupyter >/dev/null 2>&1 || need+=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel)
 if [ ${#need[@]} -gt 0 ]; then
@@ -13,7 +15,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel >/dev/null
 fi
 [ -x "$root/node_modules/.bin/tslab" ] || { echo "[setup:jupyter] node_modules/.bin/tslab missing: run 'npm ci' first" >&2; exit 1; }
-spec="$(mktemp -d)/deepmedix"
+spec="$(mktemp -d)/$name"
 mkdir -p "$spec"
 cat > "$spec/kernel.json" <<JSON
 {
@@ -22,6 +24,6 @@ cat > "$spec/kernel.json" <<JSON
   "language": "typescript"
 }
 JSON
-jupyter kernelspec install --user --replace --name deepmedix "$spec" >/dev/null
+jupyter kernelspec install --user --replace --name "$name" "$spec" >/dev/null
 rm -rf "$(dirname "$spec")"
-echo "[setup:jupyter] kernel 'deepmedix' registered (starts in $root)"
+echo "[setup:jupyter] kernel '$name' registered (starts in $root)"

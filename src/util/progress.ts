@@ -65,6 +65,7 @@ export class Progress {
 
 export function formatSeconds(s: number): string {
   if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${Math.round(s - 60 * m).toString().padStart(2, '0')}s`;
+  const whole = Math.round(s);
+  const m = Math.floor(whole / 60);
+  return `${m}m${(whole - 60 * m).toString().padStart(2, '0')}s`;
 }

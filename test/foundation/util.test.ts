@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.js';
 import { appendJsonl, readJsonl, readJsonlDetailed, writeJsonl } from '../../src/util/fsx.js';
 import { parseArgs } from '../../src/util/args.js';
+import { formatSeconds } from '../../src/util/progress.js';
 
 describe('Rng', () => {
   it('is deterministic per seed and differs across seeds', () => {
@@ -74,5 +75,14 @@ describe('parseArgs', () => {
     assert.deepEqual(a.flags, { n: '50', json: true, out: 'd' });
     assert.deepEqual(a.overrides, { 'sft.lr': '1e-3' });
     assert.deepEqual(a.positionals, ['file.txt', 'x']);
+  });
+});
+
+describe('formatSeconds', () => {
+  it('writes seconds below a minute with one decimal, minutes and whole seconds above', () => {
+    assert.equal(formatSeconds(9.94), '9.9s');
+    assert.equal(formatSeconds(60), '1m00s');
+    assert.equal(formatSeconds(119.6), '2m00s');
+    assert.equal(formatSeconds(606), '10m06s');
   });
 });

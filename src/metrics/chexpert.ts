@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHEXPERT_OBSERVATIONS, type LabelValue, type Labels, type Observation } from '../data/types.js';
-import { sharedPath } from '../util/paths.js';
+import { PROJECT_ROOT } from '../util/paths.js';
 import { classifyMention, tokenizeSentence, type Certainty } from './negex.js';
 import { PhraseMatcher } from './phraseMatcher.js';
 
@@ -30,10 +30,13 @@ function observationOfFile(file: string): Observation {
   return obs;
 }
 
+/** The CheXpert labeler's phrase lists, bundled with the workbench (MIT; resources/chexpert-phrases). */
+export const BUNDLED_PHRASES = join(PROJECT_ROOT, 'resources', 'chexpert-phrases', 'phrases');
+
 /** Read the phrase lists ("_" in a phrase stands for a space, as in the CheXpert labeler). */
 export function loadPhraseLists(dir?: string): PhraseLists {
-  const root = dir ?? sharedPath('data', 'chexpert-phrases', 'phrases');
-  if (!root || !existsSync(root)) throw new Error('CheXpert-style labeler: phrase lists not found (expected ../shared/data/chexpert-phrases/phrases, or pass a directory)');
+  const root = dir ?? BUNDLED_PHRASES;
+  if (!existsSync(root)) throw new Error(`CheXpert-style labeler: phrase lists not found in ${root}`);
   const read = (kind: string): Map<Observation, string[]> => {
     const m = new Map<Observation, string[]>();
     const d = join(root, kind);

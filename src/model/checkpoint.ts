@@ -119,7 +119,7 @@ export function loadWeightsInto(model: VisionLanguageModel, ck: Checkpoint): voi
   for (const p of paramShapes(model.spec)) {
     const arr = ck.values.get(`param/${p.name}`);
     if (!arr) throw new Error(`checkpoint ${ck.dir}: missing parameter ${p.name}`);
-    model.params.get(p.name)!.assign(tf.tensor(arr, p.shape));
+    tf.tidy(() => model.params.get(p.name)!.assign(tf.tensor(arr, p.shape)));
   }
 }
 

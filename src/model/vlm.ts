@@ -40,7 +40,7 @@ export class VisionLanguageModel {
       const values = new Float32Array(size);
       if (p.init.kind === 'ones') values.fill(1);
       else if (p.init.kind === 'normal') for (let i = 0; i < size; i++) values[i] = rng.normal(0, p.init.std);
-      this.params.set(p.name, tf.variable(tf.tensor(values, p.shape), true));
+      this.params.set(p.name, tf.tidy(() => tf.variable(tf.tensor(values, p.shape), true)));
       if (p.decay) this.decayed.add(p.name);
     }
   }

@@ -11,14 +11,15 @@ import { GRPO_USAGE, grpoTrainCommand } from '../train/grpo-stage.js';
 
 export const command: Command = {
   name: 'train',
-  summary: 'train a stage: --stage sft (stage-1 instruction fine-tuning -> DeepMedix-mini)',
+  summary: 'train a stage: --stage sft (stage 1 -> DeepMedix-mini) or --stage grpo (stage 3 -> DeepMedix-R1-mini)',
   usage: `Usage: deepmedix train --stage sft [--profile P] [--out DIR] [--cohort DIR] [--resume | --init DIR] [--quiet] [overrides]
 
 Stage 1 (the paper's instruction SFT): splits the cohort by patient (config.benchmark sizes), builds
 report / VQA / grounding instruction records, learns the tokenizer on the training records and
 trains the vision-language model with the answer-only loss. DIR receives checkpoint.bin (weights,
 optimizer state, tokenizer, config, RNG state), run.jsonl, config.json, tokenizer.json.
-  --stage sft     the stage to train (stage 2 and 3 have their own commands)
+  --stage sft     stage 1 (stage 2, the cold start, runs in 'deepmedix run' and notebook 04 on the set
+                  'deepmedix synthesize' writes; stage 3 is --stage grpo below)
   --cohort DIR    cohort directory (default data/cohort-<profile>; rendered if absent)
   --resume        continue the checkpoint in DIR
   --init DIR      start from the weights and tokenizer of the checkpoint in DIR (fresh optimizer and schedule)

@@ -9,8 +9,8 @@
  * boxes at IoU ≥ threshold), answer-empty, answer (consistent with the ground truth), length, and
  * the optional judge model.
  */
-import type { Box, FindingBox, InstructionRecord } from '../data/types.js';
-import { extractAnswer, extractBoxes, extractThink, isWellFormatted, NO_ANSWER, THINK_CLOSE, THINK_OPEN } from '../text/parse.js';
+import type { FindingBox, InstructionRecord } from '../data/types.js';
+import { boxIou, extractAnswer, extractBoxes, extractThink, isWellFormatted, NO_ANSWER, THINK_CLOSE, THINK_OPEN } from '../text/parse.js';
 import type { ChatModel } from './client.js';
 import { fillTemplate, type PromptTemplates } from './templates.js';
 import { boxesAsText } from './synthesizer.js';
@@ -47,16 +47,6 @@ export interface FilterVerdict {
   nBoxes: number;
   /** Mean over true boxes of the best IoU with a reasoning box (null when there are no true boxes). */
   meanIou: number | null;
-}
-
-/** Intersection over union of two `[x0, y0, x1, y1]` boxes (0 when either is empty). */
-export function boxIou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const area = (r: Box) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
-  const union = area(a) + area(b) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 const REFUSAL = /\b(i'?m sorry|i am sorry|i apologi[sz]e|i cannot|i can'?t|i can not|i'?m unable|i am unable|unable to (assist|help|provide|comply)|as an ai\b|i won'?t be able|cannot (assist|help) with)/i;

@@ -63,3 +63,13 @@ export function isWellFormatted(response: string): boolean {
   const squeezed = response.replace(/\s*(<|>|\/)\s*/g, '$1');
   return /^<think>.*<\/think>.*\\boxed\{.*\}.*$/s.test(squeezed);
 }
+
+/** Intersection over union of two `[x0, y0, x1, y1]` boxes (0 when either is empty). */
+export function boxIou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const inter = ix * iy;
+  const area = (r: Box) => Math.max(0, r[2] - r[0]) * Math.max(0, r[3] - r[1]);
+  const union = area(a) + area(b) - inter;
+  return union > 0 ? inter / union : 0;
+}

@@ -8,7 +8,7 @@
 import type { Box, InstructionRecord } from '../data/types.js';
 import { reportMetrics } from '../metrics/report.js';
 import { vqaAccuracy, vqaScore, type VqaAccuracy } from '../metrics/vqa.js';
-import { extractBoxes } from '../text/parse.js';
+import { boxIou, extractBoxes } from '../text/parse.js';
 import { Rng } from '../util/rng.js';
 
 export interface GroundingScore {
@@ -27,15 +27,6 @@ export interface Stage1Metrics {
   n: number;
 }
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const area = (x: Box) => Math.max(0, x[2] - x[0]) * Math.max(0, x[3] - x[1]);
-  const union = area(a) + area(b) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /** Score predictions (by record id) on records; a record without a prediction is an error naming it. */
 export function scoreStage1(records: readonly InstructionRecord[], predictions: ReadonlyMap<string, string>): Stage1Metrics {
   const missing = records.filter((r) => !predictions.has(r.id)).map((r) => r.id);
@@ -52,7 +43,7 @@ export function scoreStage1(records: readonly InstructionRecord[], predictions: 
     const ious = grounding.map((r) => {
       const truth = extractBoxes(r.answer)[0];
       const guess = extractBoxes(pred(r))[0];
-      return truth && guess ? iou(guess, truth) : 0;
+      return truth && guess ? boxIou(guess, truth) : 0;
     });
     g = { meanIoU: ious.reduce((a, b) => a + b, 0) / ious.length, hitRate: ious.filter((x) => x >= 0.5).length / ious.length, n: ious.length };
   }

@@ -1,6 +1,7 @@
 /** The reasoning filter: hand-worked IoU / F1, every bad-reply kind dropped with its reason, the table. */
 import assert from 'node:assert/strict';
-import { answerMismatch, boxIou, checkResponse, filterResponse, filterTable, filterTableMarkdown, tokenF1, type FilterOptions } from '../../src/reasoning/filter.js';
+import { boxIou } from '../../src/text/parse.js';
+import { answerMismatch, checkResponse, filterResponse, filterTable, filterTableMarkdown, tokenF1, type FilterOptions } from '../../src/reasoning/filter.js';
 import type { ChatModel } from '../../src/reasoning/client.js';
 import { loadTemplates } from '../../src/reasoning/templates.js';
 import { byId, EFFUSION } from './fixtures.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { InstructionRecord } from '../../src/data/types.js';
-import { constantBaseline, iou, scoreStage1 } from '../../src/train/stage1eval.js';
+import { constantBaseline, scoreStage1 } from '../../src/train/stage1eval.js';
+import { boxIou as iou } from '../../src/text/parse.js';
 
 const rec = (id: string, task: InstructionRecord['task'], questionType: string, answer: string, answerKind: InstructionRecord['answerKind'] = 'short'): InstructionRecord => ({
   id, studyId: id, patientId: id, task, questionType, images: ['x.png'], prompt: 'q', answer, answerKind, boxes: [], source: 'synthetic', frame: 512,

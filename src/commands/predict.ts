@@ -1,15 +1,13 @@
 /** `deepmedix predict`: greedy predictions of a checkpoint on a benchmark -> `{"id","text"}` JSONL. */
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { initBackend } from '../backend.js';
 import { resolveConfig } from '../config.js';
-import type { InstructionRecord } from '../data/types.js';
 import { loadModel } from '../model/checkpoint.js';
 import { predictRecords } from '../train/predict.js';
-import { stage1Data } from '../train/stage1data.js';
-import { atomicWrite, readJsonl, writeJson, writeJsonl } from '../util/fsx.js';
+import { benchmarkRecords } from '../train/stage1data.js';
+import { atomicWrite, writeJson, writeJsonl } from '../util/fsx.js';
 import { constantBaseline, scoreStage1, shuffleImages, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
-import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import { numberFlag, parseArgs, requireFlag, stringFlag } from '../util/args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 import { ENDPOINT_USAGE, runEndpointPredict } from '../serve/predict-command.js';
 
@@ -40,22 +38,12 @@ ${COMMON_FLAGS}`,
     const out = requireFlag(args, 'out');
     await initBackend();
     const { model, tokenizer, checkpoint } = loadModel(ckDir);
-    let records: InstructionRecord[];
-    let imageRoot: string;
-    let train: InstructionRecord[] | null = null;
-    if (existsSync(bench) && statSync(bench).isFile()) {
-      records = readJsonl<InstructionRecord>(bench);
-      imageRoot = stringFlag(args, 'images') ?? dirname(bench);
-    } else if (bench === 'test' || bench === 'val') {
-      const config = checkpoint.header.config ?? resolveConfig(stringFlag(args, 'profile', 'default'));
-      const data = await stage1Data(config, stringFlag(args, 'cohort'));
-      records = data[bench];
-      imageRoot = data.cohortDir;
-      train = data.train;
-    } else throw new UsageError(`--benchmark '${bench}' is neither a JSONL file nor 'test' / 'val'`);
-    const limit = numberFlag(args, 'limit');
-    if (limit !== undefined) records = records.slice(0, limit);
-    if (!records.length) throw new Error(`benchmark ${bench}: no records`);
+    const { records, imageRoot, train } = await benchmarkRecords(bench, {
+      images: stringFlag(args, 'images'),
+      cohort: stringFlag(args, 'cohort'),
+      limit: numberFlag(args, 'limit'),
+      config: () => checkpoint.header.config ?? resolveConfig(stringFlag(args, 'profile', 'default')),
+    });
     const shuffleSeed = numberFlag(args, 'shuffle-images');
     const inputs = shuffleSeed === undefined ? records : shuffleImages(records, shuffleSeed);
     const preds = await predictRecords(model, tokenizer, inputs, {

@@ -2,14 +2,11 @@
  * `deepmedix predict --endpoint URL [--model NAME]`: the endpoint mode of `predict`
  * (src/commands/predict.ts hands its parsed flags here when --endpoint is given).
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { resolveConfig } from '../config.js';
-import type { InstructionRecord } from '../data/types.js';
 import { ChatClient } from '../reasoning/client.js';
-import { stage1Data } from '../train/stage1data.js';
+import { benchmarkRecords } from '../train/stage1data.js';
 import { constantBaseline, scoreStage1, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
-import { atomicWrite, readJsonl, writeJson } from '../util/fsx.js';
+import { atomicWrite, writeJson } from '../util/fsx.js';
 import { numberFlag, requireFlag, stringFlag, UsageError, type ParsedArgs } from '../util/args.js';
 import { predictWithEndpoint } from './predict-endpoint.js';
 
@@ -58,21 +55,12 @@ export async function runEndpointPredict(args: ParsedArgs): Promise<number> {
   const baseUrl = normalizeEndpoint(requireFlag(args, 'endpoint'));
   const bench = requireFlag(args, 'benchmark');
   const out = requireFlag(args, 'out');
-  let records: InstructionRecord[];
-  let imageRoot: string;
-  let train: InstructionRecord[] | null = null;
-  if (existsSync(bench) && statSync(bench).isFile()) {
-    records = readJsonl<InstructionRecord>(bench);
-    imageRoot = stringFlag(args, 'images') ?? dirname(bench);
-  } else if (bench === 'test' || bench === 'val') {
-    const data = await stage1Data(resolveConfig(stringFlag(args, 'profile', 'default')!, args.overrides), stringFlag(args, 'cohort'));
-    records = data[bench];
-    imageRoot = data.cohortDir;
-    train = data.train;
-  } else throw new UsageError(`--benchmark '${bench}' is neither a JSONL file nor 'test' / 'val'`);
-  const limit = numberFlag(args, 'limit');
-  if (limit !== undefined) records = records.slice(0, limit);
-  if (!records.length) throw new Error(`benchmark ${bench}: no records`);
+  const { records, imageRoot, train } = await benchmarkRecords(bench, {
+    images: stringFlag(args, 'images'),
+    cohort: stringFlag(args, 'cohort'),
+    limit: numberFlag(args, 'limit'),
+    config: () => resolveConfig(stringFlag(args, 'profile', 'default')!, args.overrides),
+  });
   const model = stringFlag(args, 'model') ?? (await onlyModel(baseUrl));
   const client = new ChatClient({
     baseUrl,

@@ -3,13 +3,15 @@
  * from config.benchmark), then instruction records (reports, VQA, grounding) built per split.
  * Image paths stay relative to the cohort directory, which is the image root.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import { buildCohort, readStudies } from '../data/cohort.js';
 import { buildInstructions } from '../data/instructions.js';
 import { splitByPatient } from '../data/split.js';
 import type { InstructionRecord, Study } from '../data/types.js';
+import { readJsonl } from '../util/fsx.js';
+import { UsageError } from '../util/args.js';
 
 export interface Stage1Data {
   cohortDir: string;
@@ -35,4 +37,30 @@ export async function stage1Data(config: Config, cohortDir = defaultCohortDir(co
   const split = splitByPatient(studies, { seed: config.seed, test: config.benchmark.testStudies, val: config.benchmark.valStudies });
   const build = (s: Study[]) => buildInstructions(s, { seed: config.seed, vqaPerStudy: config.benchmark.vqaPerStudy });
   return { cohortDir, train: build(split.train), val: build(split.val), test: build(split.test), studies: split };
+}
+
+export interface BenchmarkRecords {
+  records: InstructionRecord[];
+  /** Directory the records' image paths are relative to. */
+  imageRoot: string;
+  /** The cohort's training records when the benchmark is a cohort split (for the constant baseline). */
+  train: InstructionRecord[] | null;
+}
+
+/**
+ * A benchmark named on the command line: a JSONL file of instruction records (images relative to
+ * `images`, else to the file's directory), or 'test' / 'val' of the cohort's patient split; the
+ * first `limit` records when given. No records is an error.
+ */
+export async function benchmarkRecords(bench: string, o: { images?: string; cohort?: string; limit?: number; config: () => Config }): Promise<BenchmarkRecords> {
+  let found: BenchmarkRecords;
+  if (existsSync(bench) && statSync(bench).isFile()) {
+    found = { records: readJsonl<InstructionRecord>(bench), imageRoot: o.images ?? dirname(bench), train: null };
+  } else if (bench === 'test' || bench === 'val') {
+    const data = await stage1Data(o.config(), o.cohort);
+    found = { records: data[bench], imageRoot: data.cohortDir, train: data.train };
+  } else throw new UsageError(`--benchmark '${bench}' is neither a JSONL file nor 'test' / 'val'`);
+  if (o.limit !== undefined) found.records = found.records.slice(0, o.limit);
+  if (!found.records.length) throw new Error(`benchmark ${bench}: no records`);
+  return found;
 }

@@ -1,10 +1,12 @@
 /**
  * The default model's training step and KV-cached generation, tfjs (wasm with the workbench's
  * kernels, and with the stock kernels) side by side with the same architecture in PyTorch
- * (bench/peers/torch_vlm.py) at the same thread count, plus a per-kernel time breakdown.
+ * (bench/peers/torch_vlm.py) at the same thread count, plus a per-kernel time breakdown, the
+ * achieved GFLOP/s against a measured 512³ matmul peak, and generation with vs without the KV cache.
  *
  *   npx tsx bench/model.ts [--profile default] [--threads 2] [--batch 32] [--text-len 128]
  *                          [--steps 2] [--rows 8] [--new-tokens 128] [--no-stock] [--no-torch]
+ *                          [--no-generate] [--no-uncached] [--section.key=value ...]
  *
  * Training step = forward, answer-token cross-entropy (every position scored here), backward,
  * global-norm clipping and AdamW — the SFT trainer's own functions (answerLoss, clipByGlobalNorm,
@@ -30,6 +32,8 @@ import { AdamW, clipByGlobalNorm } from '../src/train/optim.js';
 import { answerLoss } from '../src/train/sft.js';
 import { parseArgs } from '../src/util/args.js';
 import { Rng } from '../src/util/rng.js';
+
+const PEERS = join(dirname(fileURLToPath(import.meta.url)), 'peers');
 
 interface Timing {
   tokensPerSec: number;
@@ -87,13 +91,38 @@ function trainTfjs(spec: ModelSpec, batch: number, textLen: number, steps: numbe
   return { tokensPerSec: (batch * textLen) / (Math.min(...wallMs) / 1000), wallMs, cpuMs };
 }
 
-function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newTokens: number, reps: number): Timing & { steps: number } {
+/** GFLOP/s of a square 512³ tfjs matMul with the kernels installed now (best of 6 after a warm-up). */
+function tfjsMatmulPeak(): number {
+  const n = 512;
+  const [a, b] = [tf.randomUniform([n, n]), tf.randomUniform([n, n])];
+  let best = Infinity;
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    if (i > 0) best = Math.min(best, performance.now() - t0);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (best / 1000) / 1e9;
+}
+
+/** GFLOP/s of the same 512³ product in PyTorch at `threads` (bench/peers/torch_matmul.py), or null. */
+function torchMatmulPeak(threads: number): number | null {
+  const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env };
+  const cases = [{ a: [512, 512], b: [512, 512], tA: false, tB: false }];
+  const r = spawnSync('/usr/bin/python3', [join(PEERS, 'torch_matmul.py'), String(threads), '0.3'], { input: JSON.stringify(cases), encoding: 'utf8', env });
+  if (r.status !== 0) return null;
+  return (JSON.parse(r.stdout) as { wall: number[] }).wall[0];
+}
+
+function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newTokens: number, reps: number, useCache = true): Timing & { steps: number } {
   const model = new VisionLanguageModel(spec, 1);
   const tok = benchTokenizer(spec.vocabSize, 512);
   const rng = new Rng('bench-gen');
   const S = spec.imageSize;
   const input = { pixels: Float32Array.from({ length: S * S }, () => rng.next()), prompt: [tok.bosId, ...Array.from({ length: promptLen - 1 }, () => rng.int(20, 700))] };
-  const opts = { maxNewTokens: newTokens, samplesPerPrompt: rows, temperature: 1, rng: 7 };
+  const opts = { maxNewTokens: newTokens, samplesPerPrompt: rows, temperature: 1, rng: 7, useCache };
   generate(model, tok, [input], { ...opts, maxNewTokens: 4 }); // warm-up
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
@@ -112,7 +141,7 @@ function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newToken
 }
 
 function torchPeer(job: object): Timing | string {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'peers', 'torch_vlm.py');
+  const script = join(PEERS, 'torch_vlm.py');
   // Passive OpenMP waiting: spinning workers cost torch up to 50x on a shared, oversubscribed
   // machine (measured: KV-cached generation 43 -> 2100 tokens/s); it is torch's best setting here.
   const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env };
@@ -123,21 +152,21 @@ function torchPeer(job: object): Timing | string {
 
 const ms = (v: number[]) => v.map((x) => x.toFixed(0)).join('/');
 const line = (name: string, t: Timing | string | null, ref?: Timing | null) => {
-  if (t == null) return `  ${name.padEnd(26)} (skipped)`;
-  if (typeof t === 'string') return `  ${name.padEnd(26)} ${t}`;
+  if (t == null) return `  ${name.padEnd(28)} (skipped)`;
+  if (typeof t === 'string') return `  ${name.padEnd(28)} ${t}`;
   const cpuPerTok = Math.min(...t.cpuMs) / (t.tokensPerSec * (Math.min(...t.wallMs) / 1000));
   const ratio = ref ? `  ${(t.tokensPerSec / ref.tokensPerSec).toFixed(2)}× torch` : '';
-  return `  ${name.padEnd(26)} ${t.tokensPerSec.toFixed(0).padStart(7)} tokens/s   wall ms ${ms(t.wallMs).padEnd(16)} cpu ms ${ms(t.cpuMs).padEnd(16)} cpu µs/token ${(1000 * cpuPerTok).toFixed(0).padStart(6)}${ratio}`;
+  return `  ${name.padEnd(28)} ${t.tokensPerSec.toFixed(0).padStart(7)} tokens/s   wall ms ${ms(t.wallMs).padEnd(16)} cpu ms ${ms(t.cpuMs).padEnd(16)} cpu µs/token ${(1000 * cpuPerTok).toFixed(0).padStart(6)}${ratio}`;
 };
 
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2), ['no-stock', 'no-torch']);
-  const cfg = resolveConfig(String(flags.profile ?? 'default'));
+  const { flags, overrides } = parseArgs(process.argv.slice(2), ['no-stock', 'no-torch', 'no-generate', 'no-uncached']);
+  const cfg = resolveConfig(String(flags.profile ?? 'default'), overrides);
   const threads = flags.threads ? Number(flags.threads) : nativeThreads();
   process.env.DEEPMEDIX_THREADS = String(threads);
   const spec = specFromConfig(cfg.model, cfg.model.vocabSize);
   const batch = Number(flags.batch ?? cfg.sft.batchSize);
-  const textLen = Number(flags['text-len'] ?? Math.min(128, spec.maxLen));
+  const textLen = Number(flags['text-len'] ?? flags.len ?? Math.min(128, spec.maxLen));
   const steps = Number(flags.steps ?? 2);
   const rows = Number(flags.rows ?? 8);
   const newTokens = Number(flags['new-tokens'] ?? 128);
@@ -156,21 +185,27 @@ async function main(): Promise<void> {
   const prof = profileKernels();
   const oursTrain = trainTfjs(spec, batch, textLen, steps, cfg.sft.weightDecay, () => prof.reset());
   const breakdown = prof.stop();
-  const oursGen = generateTfjs(spec, rows, promptLen, newTokens, 2);
+  const peak = tfjsMatmulPeak();
+  const doGen = !flags['no-generate'];
+  const oursGen = doGen ? generateTfjs(spec, rows, promptLen, newTokens, 2) : null;
+  // Without the cache every step re-runs the whole prefix + text: one run is enough (and slow).
+  const uncachedGen = doGen && !flags['no-uncached'] ? generateTfjs(spec, rows, promptLen, newTokens, 1, false) : null;
 
   let stockTrain: Timing | null = null;
   let stockGen: Timing | null = null;
   if (!flags['no-stock'] && choice.tfBackend === 'wasm') {
     restoreStockKernels();
     stockTrain = trainTfjs(spec, batch, textLen, 1, cfg.sft.weightDecay);
-    stockGen = generateTfjs(spec, rows, promptLen, newTokens, 1);
+    stockGen = doGen ? generateTfjs(spec, rows, promptLen, newTokens, 1) : null;
     installFastKernels('wasm');
   }
   let torchTrain: Timing | string | null = null;
   let torchGen: Timing | string | null = null;
+  let torchPeak: number | null = null;
   if (!flags['no-torch']) {
     torchTrain = torchPeer({ spec, threads, mode: 'train', batch, textLen, steps, warmup: 1, weightDecay: cfg.sft.weightDecay });
-    torchGen = torchPeer({ spec, threads, mode: 'generate', rows, promptLen, newTokens: oursGen.steps, reps: 2 });
+    if (oursGen) torchGen = torchPeer({ spec, threads, mode: 'generate', rows, promptLen, newTokens: oursGen.steps, reps: 2 });
+    torchPeak = torchMatmulPeak(threads);
   }
   const tt = typeof torchTrain === 'object' ? torchTrain : null;
   const tg = typeof torchGen === 'object' ? torchGen : null;
@@ -181,13 +216,24 @@ async function main(): Promise<void> {
   console.log(line('torch', torchTrain));
   const gflops = trainFlops / (Math.min(...oursTrain.wallMs) / 1000) / 1e9;
   const util = oursTrain.cpuMs.reduce((a, b) => a + b, 0) / oursTrain.wallMs.reduce((a, b) => a + b, 0);
-  console.log(`  ours: ${gflops.toFixed(1)} GFLOP/s achieved (model FLOPs / best step wall time); ${util.toFixed(2)} cores busy on average (cpu/wall)`);
+  const peaks = `512³ matmul peak: tfjs + ours ${peak.toFixed(1)} GFLOP/s` + (torchPeak ? `, torch ${torchPeak.toFixed(1)} GFLOP/s` : '');
+  const machinePeak = Math.max(peak, torchPeak ?? 0);
+  console.log(`  ${peaks} (${threads} thread(s))`);
+  console.log(`  ours: ${gflops.toFixed(1)} GFLOP/s achieved (model FLOPs / best step wall time) = ${((100 * gflops) / machinePeak).toFixed(0)}% of the peak; ${util.toFixed(2)} cores busy on average (cpu/wall)`);
+  if (tt) {
+    const tg2 = trainFlops / (Math.min(...tt.wallMs) / 1000) / 1e9;
+    console.log(`  torch: ${tg2.toFixed(1)} GFLOP/s achieved = ${((100 * tg2) / machinePeak).toFixed(0)}% of the peak; CPU-time ratio torch/ours per step ${(Math.min(...tt.cpuMs) / Math.min(...oursTrain.cpuMs)).toFixed(2)} (> 1: ours spends less CPU)`);
+  }
   if (stockTrain) console.log(`  ours vs stock: ${(oursTrain.tokensPerSec / stockTrain.tokensPerSec).toFixed(2)}× tokens/s`);
-  console.log(`generation (G=${rows}, ${oursGen.steps} steps, KV cache):`);
-  console.log(line('tfjs wasm + ours', oursGen, tg));
-  console.log(line('tfjs wasm stock', stockGen, tg));
-  console.log(line('torch', torchGen));
-  if (stockGen) console.log(`  ours vs stock: ${(oursGen.tokensPerSec / stockGen.tokensPerSec).toFixed(2)}× tokens/s`);
+  if (oursGen) {
+    console.log(`generation (G=${rows}, ${oursGen.steps} steps):`);
+    console.log(line('tfjs wasm + ours, KV cache', oursGen, tg));
+    console.log(line('tfjs wasm stock, KV cache', stockGen, tg));
+    console.log(line('tfjs wasm + ours, no cache', uncachedGen, tg));
+    console.log(line('torch, KV cache', torchGen));
+    if (stockGen) console.log(`  ours vs stock: ${(oursGen.tokensPerSec / stockGen.tokensPerSec).toFixed(2)}× tokens/s`);
+    if (uncachedGen) console.log(`  KV cache vs no cache: ${(oursGen.tokensPerSec / uncachedGen.tokensPerSec).toFixed(1)}× tokens/s`);
+  }
   console.log(`per-kernel time, tfjs wasm + ours, the ${steps} measured training steps:`);
   console.log(formatKernelTimes(breakdown, 14));
 }

@@ -148,7 +148,14 @@ def main():
         B, T = job["batch"], job["textLen"]
         pix = torch.rand(B, S, S)
         tokens = torch.randint(0, V, (B, T + 1))
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=job.get("weightDecay", 0.01))
+        # As the workbench's AdamW: decay the weight matrices (and the token embedding), not the
+        # biases, LayerNorm gains/shifts or the position tables (src/model/spec.ts `decay`).
+        no_decay = {"enc_pos", "pos.weight"}
+        named = list(model.named_parameters())
+        decay = [p for n, p in named if p.dim() == 2 and n not in no_decay]
+        rest = [p for n, p in named if not (p.dim() == 2 and n not in no_decay)]
+        groups = [{"params": decay, "weight_decay": job.get("weightDecay", 0.01)}, {"params": rest, "weight_decay": 0.0}]
+        opt = torch.optim.AdamW(groups, lr=1e-4)
         for i in range(job.get("warmup", 1) + job["steps"]):
             w0, c0 = time.perf_counter(), time.process_time()
             logits = model(pix, tokens[:, :-1])

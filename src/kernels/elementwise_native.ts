@@ -15,14 +15,15 @@ import { heapBuffer, heapOffset, isWasmBackendLike } from './wasm_heap.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
-export function tanhKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig {
+/** A float32 element-wise kernel on the addon's `op`, handing anything else to the stock kernel. */
+function unaryKernel(op: 'tanh' | 'exp', addon: BlasAddon, stock: KernelConfig): KernelConfig {
   const kernelFunc = (args: KernelArgs) => {
     const { inputs, backend } = args;
     const x = inputs.x as TensorInfo;
     if (isWasmBackendLike(backend) && x.dtype === 'float32') {
       const out = backend.makeOutput(x.shape, 'float32');
       const n = x.shape.reduce((p, d) => p * d, 1);
-      addon.tanh(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), n);
+      addon[op](heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), n);
       return out;
     }
     return stock.kernelFunc(args);
@@ -30,19 +31,12 @@ export function tanhKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig 
   return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
 }
 
+export function tanhKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig {
+  return unaryKernel('tanh', addon, stock);
+}
+
 export function expKernel(addon: BlasAddon, stock: KernelConfig): KernelConfig {
-  const kernelFunc = (args: KernelArgs) => {
-    const { inputs, backend } = args;
-    const x = inputs.x as TensorInfo;
-    if (isWasmBackendLike(backend) && x.dtype === 'float32') {
-      const out = backend.makeOutput(x.shape, 'float32');
-      const n = x.shape.reduce((p, d) => p * d, 1);
-      addon.exp(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), n);
-      return out;
-    }
-    return stock.kernelFunc(args);
-  };
-  return { kernelName: stock.kernelName, backendName: stock.backendName, kernelFunc: kernelFunc as KernelFunc };
+  return unaryKernel('exp', addon, stock);
 }
 
 /** Comparison kernels and the addon's op codes. */

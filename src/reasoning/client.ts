@@ -8,7 +8,10 @@
  * - each attempt has a timeout; 408/429/5xx, network errors, timeouts and malformed replies are
  *   retried with exponential backoff (a `Retry-After` header is honoured);
  * - at most `concurrency` requests are in flight; identical concurrent requests share one call;
- * - answers go to a content-addressed JSONL cache (see cache.ts).
+ * - answers go to a content-addressed JSONL cache (see cache.ts);
+ * - `seed`, `top_p` and `n` are sent only when a request sets them (so requests without them, and
+ *   their cache keys, are as before); with `n` > 1 every choice comes back, in index order, and a
+ *   reply with fewer choices than asked for is an error (the server ignores `n`), not retried.
  *
  * Images are refused for an endpoint that is not on this machine unless `allowExternalImages` is
  * set: credentialed datasets (MIMIC-CXR and its derivatives) forbid sharing images with third
@@ -28,14 +31,29 @@ export interface ChatMessage {
 
 export interface ChatRequest {
   messages: ChatMessage[];
+  /** Default 0 (greedy). */
   temperature?: number;
   maxTokens?: number;
+  /** Nucleus sampling: keep the smallest set of tokens holding this much probability, in (0, 1] (`top_p`). */
+  topP?: number;
+  /** Sampling seed (`seed`, an integer): a server that honours it samples reproducibly. */
+  seed?: number;
+  /** Choices to sample for the prompt (`n`, an integer ≥ 1); all of them come back in `texts`. */
+  n?: number;
 }
 
 export interface ChatResult {
+  /** The first choice's text. */
   text: string;
+  /** Every choice's text in index order, when the request set `n` (absent otherwise, meaning [text]). */
+  texts?: string[];
   /** True when the answer came from the cache (no request was sent). */
   cached: boolean;
+}
+
+/** All choices of a result: `texts`, or [text] when the model gave only that. */
+export function choiceTexts(r: ChatResult): string[] {
+  return r.texts ?? [r.text];
 }
 
 /** Anything that answers chat requests: the HTTP client, or a stand-in in tests. */
@@ -155,7 +173,7 @@ export class ChatClient implements ChatModel {
   #apiKey: string | undefined;
   private readonly opts: Required<Omit<ChatClientOptions, 'apiKey' | 'cachePath'>>;
   private readonly limiter: Limiter;
-  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly inFlight = new Map<string, Promise<string[]>>();
 
   constructor(options: ChatClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -188,12 +206,25 @@ export class ChatClient implements ChatModel {
 
   /** The request body sent to `/chat/completions` (also what the cache key hashes). */
   body(req: ChatRequest): Record<string, unknown> {
-    return {
+    const body: Record<string, unknown> = {
       model: this.model,
       messages: req.messages,
       temperature: req.temperature ?? 0,
       max_tokens: req.maxTokens,
     };
+    if (req.topP !== undefined) {
+      if (!(req.topP > 0 && req.topP <= 1)) throw new ChatError(`topP must be in (0, 1], got ${req.topP}`, null, 0);
+      body.top_p = req.topP;
+    }
+    if (req.seed !== undefined) {
+      if (!Number.isSafeInteger(req.seed)) throw new ChatError(`seed must be an integer, got ${req.seed}`, null, 0);
+      body.seed = req.seed;
+    }
+    if (req.n !== undefined) {
+      if (!Number.isSafeInteger(req.n) || req.n < 1) throw new ChatError(`n must be an integer >= 1, got ${req.n}`, null, 0);
+      body.n = req.n;
+    }
+    return body;
   }
 
   async chat(req: ChatRequest): Promise<ChatResult> {
@@ -207,24 +238,28 @@ export class ChatClient implements ChatModel {
       );
     }
     const body = this.body(req);
+    const n = req.n ?? 1;
+    const result = (texts: string[], cached: boolean): ChatResult => (req.n === undefined ? { text: texts[0], cached } : { text: texts[0], texts, cached });
     const key = requestKey(body);
+    // One choice is cached as its text; several as the JSON array of their texts (the key tells which).
     const hit = this.cache.get(key);
-    if (hit) {
+    const hitTexts = hit && (n === 1 ? [hit.text] : parseTextArray(hit.text, n));
+    if (hitTexts) {
       this.stats.cacheHits++;
-      return { text: hit.text, cached: true };
+      return result(hitTexts, true);
     }
     const pending = this.inFlight.get(key);
     if (pending) {
       this.stats.cacheHits++;
-      return { text: await pending, cached: true };
+      return result(await pending, true);
     }
-    const p = this.limiter.run(() => this.send(body)).then((text) => {
-      this.cache.put(key, this.model, text);
-      return text;
+    const p = this.limiter.run(() => this.send(body, n)).then((texts) => {
+      this.cache.put(key, this.model, n === 1 ? texts[0] : JSON.stringify(texts));
+      return texts;
     });
     this.inFlight.set(key, p);
     try {
-      return { text: await p, cached: false };
+      return result(await p, false);
     } finally {
       this.inFlight.delete(key);
     }
@@ -244,7 +279,7 @@ export class ChatClient implements ChatModel {
     return this.#apiKey ? text.split(this.#apiKey).join('[redacted]') : text;
   }
 
-  private async send(body: Record<string, unknown>): Promise<string> {
+  private async send(body: Record<string, unknown>, n: number): Promise<string[]> {
     const url = `${this.baseUrl}/chat/completions`;
     const payload = JSON.stringify(body);
     let lastError = '';
@@ -261,9 +296,14 @@ export class ChatClient implements ChatModel {
         const raw = await res.text();
         lastStatus = res.status;
         if (res.ok) {
-          const text = extractContent(raw);
-          if (text !== null) return text;
-          lastError = `malformed reply (${describeBody(raw)})`;
+          const texts = extractChoices(raw);
+          if (texts !== null && texts.length >= n) return texts.slice(0, n);
+          if (texts === null) lastError = `malformed reply (${describeBody(raw)})`;
+          else {
+            // The same request would get the same short answer: not retried.
+            lastError = `asked for n=${n} choices, the reply holds ${texts.length} (does the server support n?)`;
+            break;
+          }
         } else {
           lastError = `HTTP ${res.status}: ${describeBody(raw)}`;
           if (!RETRYABLE(res.status)) break;
@@ -286,21 +326,50 @@ export class ChatClient implements ChatModel {
   }
 }
 
-/** `choices[0].message.content` as text (string, or text parts joined); null when absent or not JSON. */
-export function extractContent(raw: string): string | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  const content = (json as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0]?.message?.content;
+/** A message's content as text (a string, or its text parts joined); null when there is none. */
+function contentText(content: unknown): string | null {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     const texts = content.filter((p): p is { text: string } => typeof p?.text === 'string').map((p) => p.text);
     return texts.length ? texts.join('') : null;
   }
   return null;
+}
+
+/**
+ * Every choice's `message.content` as text, ordered by the choices' `index` (their position when
+ * absent); null when the body is not JSON, has no choices, or a choice has no readable content.
+ */
+export function extractChoices(raw: string): string[] | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const choices = (json as { choices?: unknown })?.choices;
+  if (!Array.isArray(choices) || choices.length === 0) return null;
+  const read = choices.map((c: { index?: unknown; message?: { content?: unknown } } | null, at) => ({
+    order: typeof c?.index === 'number' ? c.index : at,
+    text: contentText(c?.message?.content),
+  }));
+  if (read.some((c) => c.text === null)) return null;
+  return read.sort((a, b) => a.order - b.order).map((c) => c.text!);
+}
+
+/** The first choice's content as text; null when absent or not JSON. */
+export function extractContent(raw: string): string | null {
+  return extractChoices(raw)?.[0] ?? null;
+}
+
+/** A cached JSON array of `n` texts; null when the entry is not one. */
+function parseTextArray(text: string, n: number): string[] | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.length === n && v.every((t) => typeof t === 'string') ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 function describeBody(raw: string): string {

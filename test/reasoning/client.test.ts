@@ -9,12 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { ChatClient, ChatError, extractContent, imagePart, isLocalEndpoint, parseRetryAfter, textPart } from '../../src/reasoning/client.js';
+import { ChatClient, ChatError, choiceTexts, extractChoices, extractContent, imagePart, isLocalEndpoint, parseRetryAfter, textPart } from '../../src/reasoning/client.js';
 import { CompletionCache, requestKey } from '../../src/reasoning/cache.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse, n: number) => void;
 
 const reply = (text: string): string => JSON.stringify({ choices: [{ message: { role: 'assistant', content: text } }] });
+/** A reply whose choices arrive in reverse index order: choice i says `c<i>`. */
+const shuffledReply = (n: number): string =>
+  JSON.stringify({ choices: Array.from({ length: n }, (_, k) => n - 1 - k).map((i) => ({ index: i, message: { role: 'assistant', content: `c${i}` } })) });
 
 describe('reasoning/client (local HTTP server)', () => {
   let server: Server;
@@ -74,6 +77,64 @@ describe('reasoning/client (local HTTP server)', () => {
     // A different request is not a hit.
     await c2.chat({ ...req, temperature: 0.3 });
     assert.equal(hits, 2);
+  });
+
+  it('sends seed, top_p and n only when a request sets them; n choices come back in index order and are cached', async () => {
+    handler = (_q, body, res) => res.writeHead(200).end(JSON.parse(body).n ? shuffledReply(JSON.parse(body).n) : reply('one'));
+    const cachePath = join(dir, 'cache.jsonl');
+    const c = client({ cachePath });
+    const messages = [{ role: 'user', content: 'hi' }];
+    // Without them: the body (hence the cache key) is what it always was, and so is the result.
+    assert.deepEqual(await c.chat({ messages, maxTokens: 9 }), { text: 'one', cached: false });
+    assert.deepEqual(JSON.parse(bodies[0]), { model: 'test-model', messages, temperature: 0, max_tokens: 9 });
+    assert.equal(requestKey(c.body({ messages, maxTokens: 9 })), requestKey({ model: 'test-model', messages, temperature: 0, max_tokens: 9 }));
+    // With them: passed through under their OpenAI names.
+    const req = { messages, temperature: 0.8, seed: 42, topP: 0.9, n: 3 };
+    assert.equal(shuffledReply(3).indexOf('"index":0') > shuffledReply(3).indexOf('"index":1'), true, 'fixture: choices out of order');
+    assert.deepEqual(await c.chat(req), { text: 'c0', texts: ['c0', 'c1', 'c2'], cached: false });
+    const sent = JSON.parse(bodies[1]);
+    assert.deepEqual([sent.seed, sent.top_p, sent.n, sent.temperature], [42, 0.9, 3, 0.8]);
+    assert.equal(hits, 2);
+    // The cache keeps all three choices, in memory and on disk; another seed is another request.
+    assert.deepEqual(await c.chat(req), { text: 'c0', texts: ['c0', 'c1', 'c2'], cached: true });
+    assert.deepEqual(await client({ cachePath }).chat(req), { text: 'c0', texts: ['c0', 'c1', 'c2'], cached: true });
+    assert.equal(hits, 2);
+    await c.chat({ ...req, seed: 43 });
+    assert.equal(JSON.parse(bodies[2]).seed, 43);
+    // n: 1 set explicitly is sent, and `texts` comes back with its one text.
+    assert.deepEqual(await c.chat({ messages, n: 1 }), { text: 'c0', texts: ['c0'], cached: false });
+    assert.equal(JSON.parse(bodies[3]).n, 1);
+    // Identical concurrent n > 1 requests share one call.
+    hits = 0;
+    const same = await Promise.all([1, 2].map(() => c.chat({ messages, n: 2, seed: 5 })));
+    assert.equal(hits, 1);
+    assert.deepEqual(same.map((r) => r.texts), [['c0', 'c1'], ['c0', 'c1']]);
+  });
+
+  it('a reply with fewer choices than n asked for fails at once, naming n', async () => {
+    handler = (_q, _b, res) => res.writeHead(200).end(reply('only one'));
+    await assert.rejects(client().chat({ messages: [{ role: 'user', content: 'x' }], n: 2 }), (e: unknown) => {
+      assert.ok(e instanceof ChatError);
+      assert.match(e.message, /asked for n=2 choices, the reply holds 1/);
+      assert.equal(e.attempts, 1);
+      return true;
+    });
+    assert.equal(hits, 1);
+  });
+
+  it('refuses an invalid seed, top_p or n before sending anything', async () => {
+    handler = (_q, _b, res) => res.writeHead(200).end(reply('x'));
+    const messages = [{ role: 'user', content: 'x' }];
+    for (const [bad, msg] of [
+      [{ n: 0 }, /n must be an integer >= 1, got 0/],
+      [{ n: 1.5 }, /n must be an integer/],
+      [{ topP: 0 }, /topP must be in \(0, 1\], got 0/],
+      [{ topP: 1.5 }, /topP must be in/],
+      [{ seed: 0.5 }, /seed must be an integer, got 0.5/],
+    ] as const) {
+      await assert.rejects(client().chat({ messages, ...bad }), msg);
+    }
+    assert.equal(hits, 0);
   });
 
   it('retries 5xx with backoff and succeeds', async () => {
@@ -243,6 +304,13 @@ describe('reasoning/cache', () => {
     assert.equal(extractContent('{"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}'), 'ab');
     assert.equal(extractContent('not json'), null);
     assert.equal(extractContent('{"choices":[{"message":{}}]}'), null);
+    assert.deepEqual(extractChoices(shuffledReply(4)), ['c0', 'c1', 'c2', 'c3']);
+    assert.equal(extractContent(shuffledReply(4)), 'c0');
+    assert.deepEqual(extractChoices('{"choices":[{"message":{"content":"a"}},{"message":{"content":[{"type":"text","text":"b"}]}}]}'), ['a', 'b']);
+    assert.equal(extractChoices('{"choices":[{"message":{"content":"a"}},{"message":{}}]}'), null);
+    assert.equal(extractChoices('{"choices":[]}'), null);
+    assert.deepEqual(choiceTexts({ text: 'a', cached: false }), ['a']);
+    assert.deepEqual(choiceTexts({ text: 'a', texts: ['a', 'b'], cached: false }), ['a', 'b']);
     assert.equal(parseRetryAfter('3'), 3000);
     assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6000);
     assert.equal(parseRetryAfter(null), null);

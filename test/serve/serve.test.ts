@@ -1,7 +1,8 @@
 /**
  * `deepmedix serve` on an ephemeral 127.0.0.1 port with a tiny checkpoint built here, called
- * through the workbench's chat client (and raw fetch for the fields the client does not send):
- * reply shapes and token counts, agreement with the checkpoint's own generate(), seeded sampling,
+ * through the workbench's chat client (and raw fetch for whole replies, logprobs and malformed bodies):
+ * reply shapes and token counts, agreement with the checkpoint's own generate(), seeded sampling
+ * (seed, top_p and n as the client sends them),
  * error codes, the queue, and `predict --endpoint` end to end with resume.
  */
 import assert from 'node:assert/strict';
@@ -146,6 +147,27 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     assert.ok(new Set(a).size > 1, `the 3 samples of one request differ: ${JSON.stringify(a)}`);
+  });
+
+  it('seed, top_p and n sent by the chat client reach the sampler: the n choices are generate()\'s with that seed', async () => {
+    const prompt = 'Which side is opaque?';
+    const ids = promptIds(engine.tokenizer, prompt);
+    const pixels = await loadImagePixels(image(2), 32);
+    const sample = (o: { temperature: number; topP: number; n: number; seed: number }) =>
+      generate(engine.model, engine.tokenizer, [{ pixels, prompt: ids }], { maxNewTokens: 8, temperature: o.temperature, topP: o.topP, samplesPerPrompt: o.n, rng: new Rng(`seed:${o.seed}`) }).map((g) => g.text);
+    const ask = { messages: userMsg(image(2), prompt), maxTokens: 8, temperature: 1.2, topP: 0.9, n: 3, seed: 7 };
+    const got = await client().chat(ask);
+    assert.deepEqual(got.texts, sample({ temperature: 1.2, topP: 0.9, n: 3, seed: 7 }));
+    assert.equal(got.text, got.texts![0]);
+    assert.ok(new Set(got.texts).size > 1, `the 3 samples differ: ${JSON.stringify(got.texts)}`);
+    // Another client (no shared cache) with the same seed gets the same choices; another seed does not.
+    assert.deepEqual((await client().chat(ask)).texts, got.texts);
+    assert.notDeepEqual((await client().chat({ ...ask, seed: 8 })).texts, got.texts);
+    // top_p near 0 keeps only the most likely token: every sample is the greedy reply, whatever the temperature.
+    const [greedy] = sample({ temperature: 0, topP: 1, n: 1, seed: 0 });
+    assert.deepEqual((await client().chat({ ...ask, temperature: 1.5, topP: 1e-9 })).texts, [greedy, greedy, greedy]);
+    // n beyond the server's limit (16) is a 400 naming the parameter, not retried.
+    await assert.rejects(client().chat({ ...ask, n: 17 }), (e: unknown) => e instanceof ChatError && e.status === 400 && /'n' must be >= 1 and <= 16, got 17/.test(e.message));
   });
 
   it('answers malformed requests with OpenAI-style errors and proper status codes', async () => {

@@ -1,11 +1,12 @@
 /**
  * Job stage 8: every paper figure and table the run's results support, into config.paths.figures:
- * Fig. 1b–e, 2a–c/2g, 2h–j (the arena's), 3a–c, the GRPO curves, Table 1 and the VQA table with the
+ * Fig. 1b–e, 2a–g, 2h–j (the arena's), 3a–d, the GRPO curves, Table 1 and the VQA table with the
  * published rows alongside (src/plots/paper.ts). PNG and SVG through headless Chromium when it is
  * installed; interactive HTML always.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Config } from '../config.js';
 import type { StageSpec } from '../pipeline.js';
 import { readJson } from '../util/fsx.js';
 import { figureSpecsFromDir, writePaperFigures, type PaperResults } from '../plots/paper.js';
@@ -40,10 +41,11 @@ export function jobPaperResults(ctx: JobContext, evaluation: EvaluateSummary, no
     r.reportTexts = o.reportTexts;
     r.observationF1 = o.observationF1;
   });
-  attempt('fig3b/fig3c', () => {
+  attempt('fig3b/fig3c/fig3d', () => {
     const v = vqaObservationResults(benchmarkPath(ctx), predictions);
     r.vqaObservationF1 = v.f1;
     r.vqaObservationRecall = v.recall;
+    r.vqaObservationPrecision = v.precision;
   });
   r.datasets = workbenchCompositions(ctx.config, cohortDir(ctx), join(stagePath(ctx, 'stage2'), 'synthesis', 'coldstart.jsonl'));
   const steps = join(modelDir(ctx, 'stage3'), 'steps.jsonl');
@@ -52,6 +54,22 @@ export function jobPaperResults(ctx: JobContext, evaluation: EvaluateSummary, no
   r.sftModel = MODEL_NAMES.stage1;
   r.rlModel = MODEL_NAMES.stage3;
   return r;
+}
+
+/**
+ * The figure inputs of a finished main-job run read back from its directory (`data/runs/<profile>`,
+ * or --out), with the resolved config the run wrote there: the evaluate stage's record names the
+ * models, their results and predictions. Null when the run has no finished evaluate stage. For
+ * notebooks and re-exports outside the job.
+ */
+export function runPaperResults(runDir: string, note: (name: string, why: string) => void = () => {}): PaperResults | null {
+  const marker = join(runDir, 'stages', 'evaluate', 'stage.json');
+  if (!existsSync(marker)) return null;
+  const config = readJson<Config>(join(runDir, 'config.json'));
+  const ctx: JobContext = { config, runDir, figuresDir: config.paths.figures, quiet: true, log: () => {} };
+  const evaluation = readJson<{ summary?: EvaluateSummary }>(marker).summary;
+  if (!evaluation?.models || !Object.keys(evaluation.models).length) throw new Error(`${marker}: no 'summary.models' (an evaluate stage record is expected)`);
+  return jobPaperResults(ctx, evaluation, note);
 }
 
 export function figureFormats(ctx: JobContext): ExportFormat[] {

@@ -48,7 +48,7 @@ export function groupedBars(table: SeriesTable, o: BarOptions): FigureSpec {
     };
     if (o.horizontal) Object.assign(trace, { orientation: 'h', y: cats, x: vals });
     else Object.assign(trace, { x: cats, y: vals });
-    if (o.labels) Object.assign(trace, { text: vals.map((v) => (v === null ? '' : fmt(v, digits))), textposition: 'outside', cliponaxis: false, textfont: { size: 10 } });
+    if (o.labels) Object.assign(trace, { text: vals.map((v) => (v === null ? '' : fmt(v, digits))), textposition: 'outside', cliponaxis: false, constraintext: 'none', textfont: { size: 10 } });
     return trace;
   });
   const valueAxis = axis(o.valueTitle, o.range ? { range: o.range } : { rangemode: 'tozero' });

@@ -1,10 +1,11 @@
 /**
- * Paper Fig. 2a–g: report generation in detail — output length distributions, every metric on the
- * weighted average, one metric across splits, and per-observation F1 (CheXpert labels).
+ * Paper Fig. 2a–g: report generation in detail — output length distributions, every Table 1 metric
+ * on the weighted average (2b) and on each of the four report splits (2c–f), one metric across
+ * splits as an overview, and per-observation F1 (CheXpert labels, 2g).
  */
 import { CHEXPERT_OBSERVATIONS } from '../data/types.js';
 import { distributionBoxes, groupedBars, valueHeatmap, type SeriesTable } from './charts.js';
-import { TABLE1_METRICS, reportSplitsOf, splitLabel, type MetricRow, type ReportTable } from './published.js';
+import { REPORT_SPLITS, TABLE1_METRICS, reportSplitsOf, splitLabel, type MetricRow, type ReportTable } from './published.js';
 import type { FigureSpec } from './spec.js';
 
 /** Whitespace-token length of a text (the unit of the length figures). */
@@ -23,15 +24,45 @@ export function lengthDistributionFigure(texts: Record<string, string[]>, title 
   return distributionBoxes(lengths, { title, valueTitle: 'length (words)', violin: true });
 }
 
-/** Fig. 2b: Table 1's metrics for each model on the weighted average (or any one split's rows). */
-export function weightedAverageFigure(rows: Record<string, MetricRow>, opts: { title?: string; metrics?: readonly string[] } = {}): FigureSpec {
+/**
+ * Fig. 2b–f: Table 1's metrics for each model on one split's rows — the weighted average (2b) or one
+ * report split (2c–f).
+ */
+export function reportMetricsFigure(rows: Record<string, MetricRow>, opts: { title?: string; metrics?: readonly string[] } = {}): FigureSpec {
   const metrics = opts.metrics ?? [...TABLE1_METRICS, 'Average'];
   const table: SeriesTable = {};
   for (const [model, row] of Object.entries(rows)) table[model] = Object.fromEntries(metrics.filter((m) => typeof row[m] === 'number').map((m) => [m, row[m]]));
-  return groupedBars(table, { title: opts.title ?? 'Fig. 2b: report generation metrics, weighted average over the four splits', valueTitle: 'score', categoryOrder: metrics });
+  const spec = groupedBars(table, { title: opts.title ?? 'Fig. 2b: report generation metrics, weighted average over the four splits', valueTitle: 'score', categoryOrder: metrics });
+  // twelve metric names side by side run into each other unless slanted
+  (spec.layout.xaxis as Record<string, unknown>).tickangle = -30;
+  return spec;
 }
 
-/** Fig. 2c–f: one metric for each model on each report split, as a heatmap. */
+/**
+ * The panel letter of each of the paper's report splits in Fig. 2 (c–f, in Table 1's split order).
+ * Inferred from the figure's layout (2b the weighted average, then one panel per split); the
+ * caption text was not available to check it against.
+ */
+export const FIG2_SPLIT_PANELS: Record<string, string> = Object.fromEntries(REPORT_SPLITS.map((s, i) => [s.id, 'cdef'[i]]));
+
+/**
+ * One Fig. 2c–f panel per report split of a table (weighted average excluded), in display order:
+ * the paper's splits get their panel letter (`fig2c-mimic-findings`); other splits (e.g. the
+ * cohort's `report-findings`) get `fig2cf-<split>` and say that they are no paper panel.
+ */
+export function splitPanels(table: ReportTable): { name: string; split: string; title: string }[] {
+  return reportSplitsOf(table)
+    .filter((split) => split !== 'weighted_average' && Object.keys(table[split] ?? {}).length > 0)
+    .map((split) => {
+      const letter = FIG2_SPLIT_PANELS[split];
+      const slug = split.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+      return letter
+        ? { name: `fig2${letter}-${slug}`, split, title: `Fig. 2${letter}: report generation metrics, ${splitLabel(split)}` }
+        : { name: `fig2cf-${slug}`, split, title: `Report generation metrics, split '${split}' (Fig. 2c–f style; not one of the paper's splits)` };
+    });
+}
+
+/** Overview of Fig. 2c–f: one metric for each model on each report split, as a heatmap. */
 export function metricBySplitFigure(table: ReportTable, metric = 'Average', title?: string): FigureSpec {
   const series: SeriesTable = {};
   const cols = reportSplitsOf(table);
@@ -43,7 +74,7 @@ export function metricBySplitFigure(table: ReportTable, metric = 'Average', titl
     }
   const values = Object.values(series).flatMap((r) => Object.values(r));
   const zmax = values.length ? Math.max(...values) : 1;
-  return valueHeatmap(series, { title: title ?? `Fig. 2c: ${metric} per report split`, colOrder: cols.map(label), zRange: [0, zmax > 0 ? zmax : 1], digits: 3 });
+  return valueHeatmap(series, { title: title ?? `Fig. 2c–f overview: ${metric} per report split`, colOrder: cols.map(label), zRange: [0, zmax > 0 ? zmax : 1], digits: 3 });
 }
 
 /**

@@ -45,17 +45,19 @@ function listItems(s: string): string[] {
 }
 
 /**
- * Fig. 3b–d inputs: per finding, F1 and recall of the multi-answer VQA items (answers with `|`-
+ * Fig. 3b–d inputs: per finding, F1, recall and precision of the multi-answer VQA items (answers with `|`-
  * separated findings, e.g. "What abnormalities are seen?"), pooled over items: a finding in both the
  * truth and the predicted list is a true positive, only in the prediction a false positive, only in
  * the truth a false negative. Findings are named as the answers write them; the columns are the
- * findings that occur in some item's truth.
+ * findings that occur in some item's truth. Precision, tp / (tp + fp), is left out for a finding the
+ * model never answered (tp + fp = 0: undefined, not 0).
  */
-export function vqaObservationResults(benchmarkPath: string, predictionFiles: Record<string, string>): { f1: Record<string, Record<string, number>>; recall: Record<string, Record<string, number>> } {
+export function vqaObservationResults(benchmarkPath: string, predictionFiles: Record<string, string>): Record<'f1' | 'recall' | 'precision', Record<string, Record<string, number>>> {
   const items = readBenchmark(benchmarkPath).filter((i) => i.task === 'vqa' && i.answerKind === 'list');
   if (!items.length) throw new Error(`${benchmarkPath}: no multi-answer (list) VQA items`);
   const f1: Record<string, Record<string, number>> = {};
   const recall: Record<string, Record<string, number>> = {};
+  const precision: Record<string, Record<string, number>> = {};
   for (const [model, path] of Object.entries(predictionFiles)) {
     const ids = new Set(items.map((i) => i.id));
     const preds = readPredictions(path).filter((p) => ids.has(p.id));
@@ -70,13 +72,15 @@ export function vqaObservationResults(benchmarkPath: string, predictionFiles: Re
     }
     f1[model] = {};
     recall[model] = {};
+    precision[model] = {};
     // columns are the findings the truth contains; a predicted item outside them (e.g. a stray "no")
     // is an error the list reward counts, but not a finding of its own
     for (const [k, c] of counts) {
       if (c.tp + c.fn === 0) continue;
       f1[model][k] = c.tp === 0 ? 0 : (2 * c.tp) / (2 * c.tp + c.fp + c.fn);
       recall[model][k] = c.tp / (c.tp + c.fn);
+      if (c.tp + c.fp > 0) precision[model][k] = c.tp / (c.tp + c.fp);
     }
   }
-  return { f1, recall };
+  return { f1, recall, precision };
 }

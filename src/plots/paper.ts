@@ -7,8 +7,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { atomicWrite, readJson } from '../util/fsx.js';
 import { dataDistributionFigure, datasetSizesFigure, reportComparisonFigure, sftVsRlFigure, vqaComparisonFigure, type DatasetComposition } from './fig1.js';
-import { lengthDistributionFigure, metricBySplitFigure, perObservationF1Figure, weightedAverageFigure } from './fig2.js';
-import { perObservationFigure, vqaByQuestionTypeFigure } from './fig3.js';
+import { lengthDistributionFigure, metricBySplitFigure, perObservationF1Figure, reportMetricsFigure, splitPanels } from './fig2.js';
+import { observationOrder, perObservationFigure, vqaByQuestionTypeFigure } from './fig3.js';
 import { reportSplitsOf, weightedAverageRows, type PublishedResults, type ReportTable, type VqaTable } from './published.js';
 import { exportFigures, type ExportOptions } from './render.js';
 import type { NamedFigure } from './spec.js';
@@ -27,9 +27,10 @@ export interface PaperResults {
   observationF1?: Record<string, Partial<Record<string, number>>>;
   /** model -> question type -> accuracy. */
   vqaByQuestionType?: Record<string, Record<string, number>>;
-  /** model -> observation -> F1 / recall of VQA answers. */
+  /** model -> observation -> F1 / recall / precision of VQA answers (Fig. 3b / 3c / 3d). */
   vqaObservationF1?: Record<string, Partial<Record<string, number>>>;
   vqaObservationRecall?: Record<string, Partial<Record<string, number>>>;
+  vqaObservationPrecision?: Record<string, Partial<Record<string, number>>>;
   grpoLog?: LogRow[];
   /** Figures built elsewhere (arena matrices, ranking), exported as they are. */
   extra?: NamedFigure[];
@@ -80,15 +81,27 @@ export function paperFigures(r: PaperResults, published: PublishedResults | null
   if (published) add('fig1e-sft-vs-rl-published', () => ({ spec: sftVsRlFigure(published.table1, { vqa: published.vqa, title: 'Fig. 1e: SFT vs RL per split (published)' }), width: 1000 }));
   if (r.reportTexts) add('fig2a-length-distribution', () => ({ spec: lengthDistributionFigure(r.reportTexts!) }));
   for (const [table, tag] of [[ours, ''], [published?.table1 ?? null, '-published']] as const) {
-    if (!table?.weighted_average) continue;
+    if (!table) continue;
     const t = tag ? ' (published)' : '';
-    add(`fig2b-weighted-average${tag}`, () => ({ spec: weightedAverageFigure(table.weighted_average, { title: `Fig. 2b: report generation metrics, weighted average${t}` }), width: 1200, height: 600 }));
-    add(`fig2c-average-by-split${tag}`, () => ({ spec: metricBySplitFigure(table, 'Average', `Fig. 2c: Table 1 "Average" per split${t}`), height: 160 + 40 * Object.keys(table.weighted_average).length }));
+    if (table.weighted_average) add(`fig2b-weighted-average${tag}`, () => ({ spec: reportMetricsFigure(table.weighted_average, { title: `Fig. 2b: report generation metrics, weighted average${t}` }), width: 1200, height: 600 }));
+    const panels = splitPanels(table);
+    for (const p of panels) add(`${p.name}${tag}`, () => ({ spec: reportMetricsFigure(table[p.split], { title: `${p.title}${t}` }), width: 1200, height: 600 }));
+    const models = new Set(Object.values(table).flatMap((rows) => Object.keys(rows)));
+    if (panels.length > 1) add(`fig2c-f-average-by-split${tag}`, () => ({ spec: metricBySplitFigure(table, 'Average', `Fig. 2c–f overview: Table 1 "Average" per split${t}`), height: 160 + 40 * models.size }));
   }
   if (r.observationF1) add('fig2g-observation-f1', () => ({ spec: perObservationF1Figure(r.observationF1!), width: 1100, height: 200 + 40 * Object.keys(r.observationF1!).length }));
   if (r.vqaByQuestionType) add('fig3a-vqa-by-question-type', () => ({ spec: vqaByQuestionTypeFigure(r.vqaByQuestionType!), width: 1000 }));
-  if (r.vqaObservationF1) add('fig3b-vqa-observation-f1', () => ({ spec: perObservationFigure(r.vqaObservationF1!, 'F1', 'Fig. 3b: VQA F1 per observation'), height: 700 }));
-  if (r.vqaObservationRecall) add('fig3c-vqa-observation-recall', () => ({ spec: perObservationFigure(r.vqaObservationRecall!, 'recall', 'Fig. 3c: VQA recall per observation'), height: 700 }));
+  const obsOrder = observationOrder(r.vqaObservationF1, r.vqaObservationRecall, r.vqaObservationPrecision);
+  const obsPanels = [
+    ['fig3b-vqa-observation-f1', r.vqaObservationF1, 'F1', 'Fig. 3b: VQA F1 per observation'],
+    ['fig3c-vqa-observation-recall', r.vqaObservationRecall, 'recall', 'Fig. 3c: VQA recall per observation'],
+    ['fig3d-vqa-observation-precision', r.vqaObservationPrecision, 'precision', 'Fig. 3d: VQA precision per observation (no bar: the model never gave that answer)'],
+  ] as const;
+  for (const [name, scores, measure, title] of obsPanels) {
+    if (!scores) continue;
+    const rows = obsOrder.filter((o) => Object.values(scores).some((row) => typeof row[o] === 'number')).length;
+    add(name, () => ({ spec: perObservationFigure(scores, measure, title, obsOrder), width: 1100, height: 200 + 14 * Object.keys(scores).length * rows }));
+  }
   if (r.grpoLog?.length) add('grpo-training-curves', () => ({ spec: grpoCurvesFigure(r.grpoLog!), width: 1100, height: 700 }));
   for (const f of r.extra ?? []) figs.push(f);
   return figs;

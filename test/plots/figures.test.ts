@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { categoriesOf, groupedBars, valueHeatmap } from '../../src/plots/charts.js';
 import { compositionByTask, dataDistributionFigure, datasetSizesFigure, sftVsRlFigure } from '../../src/plots/fig1.js';
-import { wordCount } from '../../src/plots/fig2.js';
+import { reportMetricsFigure, splitPanels, wordCount } from '../../src/plots/fig2.js';
+import { observationOrder, perObservationFigure } from '../../src/plots/fig3.js';
 import { figureSpecsFromDir, paperFigures } from '../../src/plots/paper.js';
 import { reportSplitsOf, splitLabel } from '../../src/plots/published.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { grpoCurvesFigure, movingAverage, numericKeys } from '../../src/plots/training.js';
 import { findFiles, grpoCurveRows, resultsFromEvaluations } from '../../src/plots/results.js';
+import { runPaperResults } from '../../src/job/figures.js';
+import { mkdirSync } from 'node:fs';
 
 describe('plots: figure builders', () => {
   it('grouped bars: one trace per series, values aligned to the category order, gaps as null', () => {
@@ -70,11 +73,68 @@ describe('plots: figure builders', () => {
     assert.equal(splitLabel('report-findings'), 'report-findings');
     const skipped: string[] = [];
     const figs = paperFigures({ report: { 'report-findings': { mini: { Average: 0.2 } } } }, null, (name, why) => skipped.push(`${name}: ${why}`));
-    assert.deepEqual(figs.map((f) => f.name), ['fig1c-report-comparison']);
+    // one split of our own naming: its metrics panel, named as no paper panel; no weighted average, no overview of one split
+    assert.deepEqual(figs.map((f) => f.name), ['fig1c-report-comparison', 'fig2cf-report-findings']);
     assert.deepEqual((figs[0].spec.data[0] as { y: string[] }).y, ['mini']);
     assert.match(skipped.join('\n'), /fig1e-sft-vs-rl: our results lack the SFT model 'DeepMedix'/);
     const withPair = paperFigures({ report: { 'report-findings': { a: { Average: 0.2 }, b: { Average: 0.3 } } }, sftModel: 'a', rlModel: 'b' }, null);
     assert.ok(withPair.some((f) => f.name === 'fig1e-sft-vs-rl'));
+  });
+
+  it('Fig. 2c–f: one panel per report split, lettered by the paper\'s split order; other splits named apart', () => {
+    const panels = splitPanels({ weighted_average: { m: {} }, 'report-findings': { m: {} }, openi_findings: { m: {} }, mimic_impression: { m: {} }, openi_impression: {} });
+    assert.deepEqual(
+      panels.map((p) => [p.name, p.split]),
+      [
+        ['fig2d-mimic-impression', 'mimic_impression'],
+        ['fig2e-openi-findings', 'openi_findings'],
+        ['fig2cf-report-findings', 'report-findings'],
+      ],
+    );
+    assert.equal(panels[1].title, 'Fig. 2e: report generation metrics, Open-I findings');
+    // metrics in Table 1's order whatever the row's key order; a metric a model lacks is a gap
+    const spec = reportMetricsFigure({ A: { Average: 0.2, 'BLEU-4': 0.05, 'BLEU-1': 0.3 }, B: { 'BLEU-1': 0.1 } });
+    assert.deepEqual(spec.data[0].x, ['BLEU-1', 'BLEU-4', 'Average']);
+    assert.deepEqual(spec.data[0].y, [0.3, 0.05, 0.2]);
+    assert.deepEqual(spec.data[1].y, [0.1, null, null]);
+  });
+
+  it('paperFigures emits Fig. 2b–f from the splits present (weighted average derived) and skips an empty panel with its reason', () => {
+    const skipped: string[] = [];
+    const report = { mimic_findings: { m: { 'BLEU-1': 0.5, Average: 0.2 } }, openi_impression: { m: { 'BLEU-1': 0.1, Average: 0.4 } }, mimic_impression: { m: { n: 3 } } };
+    const figs = paperFigures({ report }, null, (name, why) => skipped.push(`${name}: ${why}`));
+    const names = figs.map((f) => f.name);
+    assert.deepEqual(names.filter((n) => n.startsWith('fig2')), ['fig2b-weighted-average', 'fig2c-mimic-findings', 'fig2f-openi-impression', 'fig2c-f-average-by-split']);
+    // mimic_impression has no metric column: that panel alone is skipped, saying why
+    assert.match(skipped.join('\n'), /fig2d-mimic-impression: Fig\. 2d: .*nothing to plot/);
+    const panel = (name: string) => figs.find((f) => f.name === name)!.spec.data[0] as { x: string[]; y: number[] };
+    assert.deepEqual(panel('fig2f-openi-impression').y, [0.1, 0.4]);
+    // weighted average over the two splits with a value, weights 0.419 and 0.085 renormalised:
+    // Average (0.419·0.2 + 0.085·0.4) / 0.504 = 0.1178 / 0.504; BLEU-1 (0.2095 + 0.0085) / 0.504 = 0.218 / 0.504
+    const wa = panel('fig2b-weighted-average');
+    assert.deepEqual(wa.x, ['BLEU-1', 'Average']);
+    assert.ok(Math.abs(wa.y[0] - 0.218 / 0.504) < 1e-12 && Math.abs(wa.y[1] - 0.1178 / 0.504) < 1e-12);
+  });
+
+  it('Fig. 3b–d share one row order: CheXpert\'s (any case) first, then first seen', () => {
+    assert.deepEqual(observationOrder({ m: { nodule: 1, edema: 0.5 } }, undefined, { m: { 'left lung': 1, Cardiomegaly: 0 } }), ['Cardiomegaly', 'edema', 'nodule', 'left lung']);
+    const spec = perObservationFigure({ a: { edema: 0.5 }, b: { nodule: 0, edema: 1 } }, 'precision', 't', ['nodule', 'edema', 'mass']);
+    assert.deepEqual(spec.data[0].y, ['nodule', 'edema']);
+    assert.deepEqual(spec.data[0].x, [null, 0.5]);
+    assert.deepEqual(spec.data[1].x, [0, 1]);
+    assert.deepEqual((spec.data[1] as { text: string[] }).text, ['0.00', '1.00']);
+  });
+
+  it('paperFigures emits Fig. 3d when precision exists, in the order of 3b, and skips a panel with nothing to draw', () => {
+    const f1 = { m: { atelectasis: 0.5, nodule: 0, edema: 1 } };
+    const precision = { m: { edema: 1, atelectasis: 1 } };
+    const figs = paperFigures({ vqaObservationF1: f1, vqaObservationPrecision: precision }, null);
+    assert.deepEqual(figs.map((f) => f.name), ['fig3b-vqa-observation-f1', 'fig3d-vqa-observation-precision']);
+    assert.deepEqual(figs[0].spec.data[0].y, ['edema', 'atelectasis', 'nodule']);
+    assert.deepEqual(figs[1].spec.data[0].y, ['edema', 'atelectasis']);
+    const skipped: string[] = [];
+    assert.deepEqual(paperFigures({ vqaObservationPrecision: { m: {} } }, null, (name, why) => skipped.push(`${name}: ${why}`)).map((f) => f.name), []);
+    assert.match(skipped[0], /^fig3d-vqa-observation-precision: .*nothing to plot/);
   });
 
   it('paper figure list includes only what has inputs; extra specs pass through', () => {
@@ -118,6 +178,28 @@ describe('plots/results: reading stage outputs', () => {
       writeFileSync(join(dir, 'c.json'), JSON.stringify({ report: {} }));
       assert.throws(() => resultsFromEvaluations([join(dir, 'c.json')]), /c\.json: field 'model'/);
       assert.deepEqual(findFiles(dir, 'b.json'), [join(dir, 'b.json')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a main-job run directory gives the figure inputs; a run without an evaluate record gives null', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-run-'));
+    try {
+      assert.equal(runPaperResults(dir), null);
+      const evalDir = join(dir, 'stages', 'evaluate');
+      mkdirSync(evalDir, { recursive: true });
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ seed: 1, paths: { data: 'data', figures: join(dir, 'figs') }, benchmark: {} }));
+      writeFileSync(join(evalDir, 'results-0.json'), JSON.stringify({ model: 'mini', report: { mimic_findings: { Average: 0.25 } } }));
+      writeFileSync(join(evalDir, 'stage.json'), JSON.stringify({ summary: { models: { mini: { file: 'results-0.json', predictions: join(dir, 'absent.jsonl') } } } }));
+      const notes: string[] = [];
+      const r = runPaperResults(dir, (name) => notes.push(name))!;
+      assert.deepEqual(r.report, { mimic_findings: { mini: { Average: 0.25 } } });
+      // no cohort benchmark in this run: the panels that need predictions are noted, not made up
+      assert.deepEqual(notes, ['fig2a/fig2g', 'fig3b/fig3c/fig3d']);
+      assert.equal(r.vqaObservationPrecision, undefined);
+      writeFileSync(join(evalDir, 'stage.json'), JSON.stringify({ summary: {} }));
+      assert.throws(() => runPaperResults(dir), /stage\.json: no 'summary\.models'/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,17 +26,21 @@ describeWithShared('plots/observations: per-observation F1 of generated reports'
   });
 });
 
-describe('plots/observations: per-finding F1 / recall of list VQA answers', () => {
+describe('plots/observations: per-finding F1 / recall / precision of list VQA answers', () => {
   it('pools true / false positives over items (hand-worked)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deepmedix-vqaobs-'));
     try {
       const rec = (id: string, answer: string, answerKind = 'list') => JSON.stringify({ id, task: 'vqa', answer, answerKind, questionType: 'abnormality', vqaSet: 'cxr-vqa' });
-      writeFileSync(join(dir, 'bench.jsonl'), [rec('1', 'Atelectasis|pleural effusion'), rec('2', 'edema'), rec('3', 'yes', 'short')].join('\n') + '\n');
-      writeFileSync(join(dir, 'm.jsonl'), [JSON.stringify({ id: '1', text: '\\boxed{atelectasis | cardiomegaly}' }), JSON.stringify({ id: '2', text: 'edema|pleural effusion' }), JSON.stringify({ id: '3', text: 'yes' })].join('\n') + '\n');
+      writeFileSync(join(dir, 'bench.jsonl'), [rec('1', 'Atelectasis|pleural effusion'), rec('2', 'edema'), rec('3', 'yes', 'short'), rec('4', 'pneumothorax')].join('\n') + '\n');
+      const preds = [{ id: '1', text: '\\boxed{atelectasis | cardiomegaly}' }, { id: '2', text: 'edema|pleural effusion' }, { id: '3', text: 'yes' }, { id: '4', text: 'edema' }];
+      writeFileSync(join(dir, 'm.jsonl'), preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
       const r = vqaObservationResults(join(dir, 'bench.jsonl'), { m: join(dir, 'm.jsonl') });
-      // atelectasis tp1; pleural effusion fn1 (item 1) + fp1 (item 2); edema tp1; cardiomegaly fp1 only (not in any truth: no column)
-      assert.deepEqual(r.f1.m, { atelectasis: 1, 'pleural effusion': 0, edema: 1 });
-      assert.deepEqual(r.recall.m, { atelectasis: 1, 'pleural effusion': 0, edema: 1 });
+      // atelectasis tp1; pleural effusion fn1 (item 1) + fp1 (item 2); edema tp1 (item 2) + fp1 (item 4);
+      // pneumothorax fn1 and never answered; cardiomegaly fp1 only (not in any truth: no column)
+      assert.deepEqual(r.f1.m, { atelectasis: 1, 'pleural effusion': 0, edema: 2 / 3, pneumothorax: 0 });
+      assert.deepEqual(r.recall.m, { atelectasis: 1, 'pleural effusion': 0, edema: 1, pneumothorax: 0 });
+      // precision tp / (tp + fp): undefined (left out) for pneumothorax, which the model never answered
+      assert.deepEqual(r.precision.m, { atelectasis: 1, 'pleural effusion': 0, edema: 0.5 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

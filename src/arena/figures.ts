@@ -155,24 +155,24 @@ export function recoveryFigure(trueStrengths: number[], fitted: number[], lower:
   };
 }
 
-/** Simulation: mean win-rate interval width against battles, per sampler, with the target width. */
-export function efficiencyFigure(traces: Record<string, { t: number; meanWidth: number }[]>, target: number): ArenaFigure {
-  const colors = ['#0072B2', '#E69F00', '#009E73', '#CC79A7'];
+/** Simulation: a win-rate interval width (mean or largest over pairs) against battles, per sampler, with the target width. */
+export function efficiencyFigure(traces: Record<string, { t: number; width: number }[]>, target: number, what = 'mean 95% interval width of the win-rate estimates'): ArenaFigure {
+  const colors = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9'];
   const data: Record<string, unknown>[] = Object.entries(traces).map(([name, tr], k) => ({
     type: 'scatter',
     mode: 'lines',
     name,
     x: tr.map((p) => p.t),
-    y: tr.map((p) => p.meanWidth),
+    y: tr.map((p) => p.width),
     line: { color: colors[k % colors.length], width: 2 },
   }));
   const xs = Object.values(traces).flatMap((tr) => tr.map((p) => p.t));
   data.push({ type: 'scatter', mode: 'lines', name: `target ${target}`, x: [Math.min(...xs), Math.max(...xs)], y: [target, target], line: { color: '#999', dash: 'dash' } });
   return {
     data,
-    layout: layout('Simulation: mean 95% interval width of the win-rate estimates', {
+    layout: layout(`Simulation: ${what}`, {
       xaxis: { title: { text: 'battles' }, gridcolor: '#e5e5e5' },
-      yaxis: { title: { text: 'mean interval width' }, gridcolor: '#e5e5e5', rangemode: 'tozero' },
+      yaxis: { title: { text: 'interval width' }, gridcolor: '#e5e5e5', rangemode: 'tozero' },
       legend: { orientation: 'h', y: -0.2 },
       margin: { l: 70, r: 30, t: 60, b: 80 },
     }),

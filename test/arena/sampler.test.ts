@@ -47,6 +47,38 @@ describe('arena/sampler', () => {
     assert.throws(() => s.update(0, 0, 1), /probability/);
   });
 
+  it('per-pair estimates: mean and variance with one pseudo-battle at ¼ (hand-worked), and the rule on them', () => {
+    const s = new ActiveSampler(2, { uniformMix: 0, variance: 'pair' });
+    s.update(0, 0.5, 0);
+    s.update(0, 0.5, 0);
+    s.update(1, 0.5, 1);
+    s.update(1, 0.5, 0);
+    const { mean, variance, n } = s.pairEstimates();
+    // pair 0: H = 0, 0 → mean 0, Σ(H − m)² = 0 → (0 + ¼)/3 = 1/12; pair 1: H = 1, 0 → ½, (½ + ¼)/3 = ¼.
+    assert.deepEqual(n, [2, 2]);
+    assert.deepEqual(mean, [0, 0.5]);
+    assert.ok(Math.abs(variance[0] - 1 / 12) < 1e-15 && Math.abs(variance[1] - 1 / 4) < 1e-15);
+    const g0 = Math.sqrt(1 / 24) - Math.sqrt(1 / 36);
+    const g1 = Math.sqrt(1 / 8) - Math.sqrt(1 / 12);
+    const p = s.probabilities();
+    assert.ok(Math.abs(p[0] - g0 / (g0 + g1)) < 1e-12, `${p}`);
+    assert.ok(Math.abs(winRateHalfWidths(s, 2, 'pair')[1] - 2 * Math.sqrt(1 / 8)) < 1e-15);
+    assert.equal(winRateHalfWidths(new UniformSampler(2), 2, 'pair')[0], Infinity);
+  });
+
+  it('the bare IPW rule (ε = 0) starves a pair whose first model always lost; the per-pair variance does not', () => {
+    const ipw = new ActiveSampler(2, { uniformMix: 0 });
+    const pair = new ActiveSampler(2, { uniformMix: 0, variance: 'pair' });
+    for (const s of [ipw, pair]) {
+      s.update(0, 0.5, 0);
+      s.update(1, 0.5, 1);
+      s.update(1, 0.5, 0);
+    }
+    // IPW: pair 0 has X = 0 on every battle → Σ̂ = 0 → P = 0 from now on.
+    assert.equal(ipw.probabilities()[0], 0);
+    assert.ok(pair.probabilities()[0] > 0.3);
+  });
+
   it('lists pairs in row order', () => {
     assert.deepEqual(allPairs(3), [
       [0, 1],

@@ -52,7 +52,7 @@ const data: GrpoPrompt[] = Array.from({ length: 16 }, (_, i) => ({
   prompt: [tok.bosId, ...Array.from({ length: 22 }, () => rng.int(SPECIALS.length, tok.vocabSize - 1)), tok.assistantId],
   answer: i % 2 ? 'yes' : 'Mild cardiomegaly without pleural effusion.',
 }));
-const trainer = new GrpoTrainer(new VlmPolicy(model, tok), reference ? new VlmPolicy(reference, tok) : null, data, grpo, config.reward, { seed: 1, warn: () => {} });
+const trainer = new GrpoTrainer(new VlmPolicy(model, tok, undefined, config.model.boxGrammar), reference ? new VlmPolicy(reference, tok, undefined, config.model.boxGrammar) : null, data, grpo, config.reward, { seed: 1, warn: () => {} });
 
 console.log(`GRPO bench: profile ${config.profile}, backend ${backend.name}; ${grpo.batchPrompts} prompts × G ${grpo.groupSize}, ≤ ${grpo.maxNewTokens} new tokens, μ ${grpo.mu}, β ${grpo.beta}`);
 console.log('step   wall s   cpu s  gen %  reward %  update %  gen tok/s  resp len  tensors   heap MB');

@@ -64,6 +64,12 @@ export interface Config {
     coordBins: number;
     /** A prompt + answer longer than maxLen: 'truncate' (with a warning) or 'error'. */
     overflow: 'truncate' | 'error';
+    /**
+     * Decoding constraint, not a weight: sample only id sequences the tokenizer can produce
+     * (`<box>` then exactly four coordinates; src/text/box-grammar.ts). Used by evaluation,
+     * serving and GRPO (whose log-probs then follow the constrained distribution).
+     */
+    boxGrammar: boolean;
   };
   sft: {
     epochs: number;
@@ -181,7 +187,7 @@ export const DEFAULTS: Config = {
   paths: { data: 'data', figures: 'figures', shared: '../shared' },
   cohort: { n: 4000, frame: 512, normalFraction: 0.3 },
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2, total: 1200, vqaShare: 0.5 },
-  model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate' },
+  model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate', boxGrammar: true },
   sft: { epochs: 1, batchSize: 32, lr: 2e-3, warmupSteps: 30, minLrFrac: 0.05, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 200, valItems: 256, evalSamples: 3, saveEvery: 200, maxItems: 0, lengthBucket: 8 },
   // lr chosen on the cold-start validation loss of the miniature (1.12 after 5 epochs at 1e-3 vs 2.27 after 2 at 3e-4).
   // Epochs and samples measured in the main job on the default cohort (same stage 1; weighted report average / VQA

@@ -16,7 +16,7 @@ export async function predictBenchmark(ctx: JobContext, stage: TrainedStage, ben
   const { model, tokenizer } = loadModel(modelDir(ctx, stage));
   try {
     const asked = stage === 'stage1' ? [...benchmark] : withFormatPrompts(benchmark, loadTemplates(templatesPath(ctx.config.synthesis.templates)));
-    const preds = await predictRecords(model, tokenizer, asked, { imageRoot, batchSize: 32, quiet: ctx.quiet });
+    const preds = await predictRecords(model, tokenizer, asked, { imageRoot, batchSize: 32, quiet: ctx.quiet, boxGrammar: ctx.config.model.boxGrammar });
     const path = predictionsPath(ctx, stage);
     writeJsonl(path, preds);
     return { path, n: preds.length };

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { boxStateAfter, maskBoxGrammar, nextBoxState } from '../text/box-grammar.js';
 import { disposeLeftPadded, leftPad, NEG_INF } from './sequence.js';
 import type { LayerCache, VisionLanguageModel } from './vlm.js';
 
@@ -28,6 +29,12 @@ export interface GenerateOptions {
   useCache?: boolean;
   /** Prompts run together at most (default: all). */
   batchSize?: number;
+  /**
+   * Constrain sampling to the tokenizer's box grammar (src/text/box-grammar.ts; default false).
+   * Log-probs are then those of the constrained distribution: pass the tokenizer to
+   * `responseLogProbs` for the same numbers.
+   */
+  boxGrammar?: boolean;
 }
 
 export interface GenerationInput {
@@ -90,6 +97,7 @@ function generateBatch(model: VisionLanguageModel, tok: Tokenizer, inputs: reado
   const logps: number[][] = rows.map(() => []);
   const done: boolean[] = rows.map(() => false);
   const realLen = rows.map((r) => r.length);
+  const boxState = opts.boxGrammar ? rows.map((r) => boxStateAfter(tok, r)) : null;
 
   let cache: LayerCache[] | null = null;
   let keyMask: tf.Tensor4D | null = null; // [BG,1,1,P+Lp+s] additive, cache mode
@@ -139,8 +147,13 @@ function generateBatch(model: VisionLanguageModel, tok: Tokenizer, inputs: reado
           gen[b].push(tok.padId); // keeps every row the same length; trimmed below
           continue;
         }
-        const row = logits.subarray(b * V, (b + 1) * V);
+        let row = logits.subarray(b * V, (b + 1) * V);
+        if (boxState) {
+          row = Float32Array.from(row);
+          maskBoxGrammar(tok, boxState[b], row);
+        }
         const { id, logp } = pick(row, temperature, topP, rng);
+        if (boxState) boxState[b] = nextBoxState(tok, boxState[b], id);
         gen[b].push(id);
         logps[b].push(logp);
         if (id === tok.eosId) done[b] = true;
@@ -201,9 +214,10 @@ export function pick(logits: Float32Array, temperature: number, topP: number, rn
     let r = rng.next() * mass;
     const cands = order ?? null;
     const n = cands ? cands.length : V;
-    id = cands ? cands[n - 1] : V - 1;
+    id = -1;
     for (let k = 0; k < n; k++) {
       const i = cands ? cands[k] : k;
+      if (p[i] > 0) id = i; // rounding fallback: the last candidate with mass (never a masked one)
       r -= p[i];
       if (r < 0) {
         id = i;

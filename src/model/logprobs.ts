@@ -3,7 +3,9 @@
  * and the per-token target log-probs both SFT and GRPO build on.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeLeftPadded, leftPad } from './sequence.js';
+import { boxGrammarMaskRows, boxStateAfter, nextBoxState } from '../text/box-grammar.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { disposeLeftPadded, leftPad, NEG_INF } from './sequence.js';
 import type { VisionLanguageModel } from './vlm.js';
 
 /**
@@ -32,6 +34,9 @@ export interface ResponseLogProbs {
  *
  * pixels: [B, S, S] tensor. Rows are laid out [pads, prompt, response, pads] with every response
  * starting in the same column, so the result is a slice of the teacher-forced log-probs.
+ *
+ * `boxGrammar`: the tokenizer whose box grammar constrained the sampling (generate's `boxGrammar`);
+ * the log-probs are then those of the same constrained, renormalized distribution.
  */
 export function responseLogProbs(
   model: VisionLanguageModel,
@@ -39,6 +44,7 @@ export function responseLogProbs(
   prompts: readonly number[][],
   responses: readonly number[][],
   temperature = 1,
+  boxGrammar?: Tokenizer,
 ): ResponseLogProbs {
   const B = prompts.length;
   if (responses.length !== B || pixels.shape[0] !== B) throw new Error(`responseLogProbs: ${B} prompts, ${responses.length} responses, ${pixels.shape[0]} images`);
@@ -62,12 +68,28 @@ export function responseLogProbs(
   const targets = new Int32Array(B * R);
   const mask = new Float32Array(B * R);
   responses.forEach((r, b) => r.forEach((id, j) => ((targets[b * R + j] = id), (mask[b * R + j] = 1))));
+  // Grammar row per response column: 1 inside an open box, else 0 (past the end: 0, masked anyway).
+  const inBox = new Int32Array(B * R);
+  if (boxGrammar) {
+    responses.forEach((r, b) => {
+      let st = boxStateAfter(boxGrammar, prompts[b]);
+      r.forEach((id, j) => {
+        inBox[b * R + j] = st > 0 ? 1 : 0;
+        st = nextBoxState(boxGrammar, st, id);
+      });
+    });
+  }
   try {
     return tf.tidy(() => {
       const logits = model.forward(pixels, lp.tokens, { posIds: lp.posIds, keyMask: lp.keyMask });
       // Response column j is predicted at input column Lp − 1 + j.
       const V = model.spec.vocabSize;
-      const rows = tf.reshape(tf.slice(tf.reshape(logits, [B, width, V]), [0, Lp - 1, 0], [B, R, V]), [B * R, V]) as tf.Tensor2D;
+      let rows = tf.reshape(tf.slice(tf.reshape(logits, [B, width, V]), [0, Lp - 1, 0], [B, R, V]), [B * R, V]) as tf.Tensor2D;
+      if (boxGrammar) {
+        if (boxGrammar.vocabSize !== V) throw new Error(`responseLogProbs: tokenizer vocabulary ${boxGrammar.vocabSize} differs from the model's ${V}`);
+        const maskRows = tf.tensor2d(boxGrammarMaskRows(boxGrammar, NEG_INF), [2, V]);
+        rows = tf.add(rows, tf.gather(maskRows, tf.tensor1d(inBox, 'int32'))) as tf.Tensor2D;
+      }
       const lpTok = targetLogProbs(rows, tf.tensor1d(targets, 'int32'), temperature);
       const m = tf.tensor2d(mask, [B, R]);
       return { logProbs: tf.mul(tf.reshape(lpTok, [B, R]), m) as tf.Tensor2D, mask: m };

@@ -36,14 +36,14 @@ function benchmarkItem(r: InstructionRecord): BenchmarkItem {
 export async function compareStages(
   stages: readonly StageUnderTest[],
   records: readonly InstructionRecord[],
-  o: { studies: ReadonlyMap<string, Study>; imageRoot: string; templates: PromptTemplates; bound: number; batchSize?: number; maxNewTokens?: number; quiet?: boolean },
+  o: { studies: ReadonlyMap<string, Study>; imageRoot: string; templates: PromptTemplates; bound: number; batchSize?: number; maxNewTokens?: number; quiet?: boolean; boxGrammar?: boolean },
 ): Promise<StageComparisonRow[]> {
   const rows: StageComparisonRow[] = [];
   for (const s of stages) {
     const { model, tokenizer } = loadModel(s.checkpoint);
     try {
       const asked = s.formatPrompt ? withFormatPrompts(records, o.templates) : [...records];
-      const predictions = await predictRecords(model, tokenizer, asked, { imageRoot: o.imageRoot, batchSize: o.batchSize, maxNewTokens: o.maxNewTokens, quiet: o.quiet });
+      const predictions = await predictRecords(model, tokenizer, asked, { imageRoot: o.imageRoot, batchSize: o.batchSize, maxNewTokens: o.maxNewTokens, quiet: o.quiet, boxGrammar: o.boxGrammar });
       const grounded = groundedOutputStats(predictions, records, o.studies, o.bound);
       const formatRateByTask: Record<string, number> = {};
       for (const task of [...new Set(records.map((r) => r.task))]) {

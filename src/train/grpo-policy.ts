@@ -70,6 +70,8 @@ export class VlmPolicy implements GrpoPolicy {
     readonly tokenizer: Tokenizer,
     /** Prompts per generation batch (memory bound); default: all at once. */
     readonly generationBatch?: number,
+    /** Sample under the tokenizer's box grammar, and score log-probs under the same constraint. */
+    readonly boxGrammar = false,
   ) {}
 
   get params(): Map<string, tf.Variable> {
@@ -85,7 +87,7 @@ export class VlmPolicy implements GrpoPolicy {
       this.model,
       this.tokenizer,
       prompts.map((p) => ({ pixels: p.pixels, prompt: p.prompt })),
-      { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, samplesPerPrompt: G, rng: opts.rng, batchSize: this.generationBatch },
+      { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, samplesPerPrompt: G, rng: opts.rng, batchSize: this.generationBatch, boxGrammar: this.boxGrammar },
     );
     return gens.map((g) => ({ promptIndex: g.promptIndex, tokens: g.tokens, logProbs: g.logProbs, text: g.text, stopped: g.stopped }));
   }
@@ -96,7 +98,7 @@ export class VlmPolicy implements GrpoPolicy {
     prompts.forEach((p, i) => pix.set(p.pixels, i * S * S));
     const pixels = tf.tensor3d(pix, [prompts.length, S, S]);
     try {
-      return responseLogProbs(this.model, pixels, prompts.map((p) => p.prompt), responses, temperature);
+      return responseLogProbs(this.model, pixels, prompts.map((p) => p.prompt), responses, temperature, this.boxGrammar ? this.tokenizer : undefined);
     } finally {
       pixels.dispose();
     }

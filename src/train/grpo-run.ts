@@ -68,8 +68,8 @@ export async function runGrpo(o: GrpoRunOptions): Promise<GrpoRunResult> {
   const steps = o.steps ?? config.grpo.steps;
   const { model, tokenizer, reference } = starting(o);
   const trainer = new GrpoTrainer(
-    new VlmPolicy(model, tokenizer),
-    reference ? new VlmPolicy(reference, tokenizer) : null,
+    new VlmPolicy(model, tokenizer, undefined, config.model.boxGrammar),
+    reference ? new VlmPolicy(reference, tokenizer, undefined, config.model.boxGrammar) : null,
     o.data,
     config.grpo,
     config.reward,

@@ -18,6 +18,8 @@ export interface PredictOptions {
   batchSize?: number;
   maxNewTokens?: number;
   quiet?: boolean;
+  /** Constrained decoding to the tokenizer's box grammar (config `model.boxGrammar`; default false). */
+  boxGrammar?: boolean;
   /** Called with each batch's predictions as they are made. */
   onBatch?: (preds: Prediction[]) => void;
 }
@@ -45,7 +47,7 @@ export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer,
         return { pixels: await loadImagePixels(recordImagePath(r, o.imageRoot), model.spec.imageSize), prompt };
       }),
     );
-    const gens = generate(model, tok, inputs, { maxNewTokens: o.maxNewTokens ?? model.spec.maxLen });
+    const gens = generate(model, tok, inputs, { maxNewTokens: o.maxNewTokens ?? model.spec.maxLen, boxGrammar: o.boxGrammar });
     const preds = gens.map((g, j) => ({ id: part[j].id, text: g.text }));
     preds.forEach((p, j) => (texts[slot[j].i] = p.text));
     o.onBatch?.(preds);

@@ -213,7 +213,7 @@ export async function trainSft(o: SftOptions): Promise<SftResult> {
           model,
           tokenizer,
           picks.map((e) => ({ pixels: valSet.pixels.get(e.image)!, prompt: e.prompt })),
-          { maxNewTokens: Math.min(160, spec.maxLen), rng: evalRng },
+          { maxNewTokens: Math.min(160, spec.maxLen), rng: evalRng, boxGrammar: config.model.boxGrammar },
         )
       : [];
     const byId = new Map(valRecords.map((r) => [r.id, r]));

@@ -4,11 +4,13 @@
  * published rows alongside (src/plots/paper.ts). PNG and SVG through headless Chromium when it is
  * installed; interactive HTML always.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Config } from '../config.js';
 import type { StageSpec } from '../pipeline.js';
 import { readJson } from '../util/fsx.js';
+import { PROJECT_ROOT } from '../util/paths.js';
 import { figureSpecsFromDir, writePaperFigures, type PaperResults } from '../plots/paper.js';
 import { loadPublished, publishedPath } from '../plots/published.js';
 import { chromiumPath, type ExportFormat } from '../plots/render.js';
@@ -88,11 +90,22 @@ export function forgetFiguresIfDeleted(ctx: JobContext): void {
   if (!s?.dir || !first || !['png', 'svg', 'html'].some((e) => existsSync(join(s.dir!, `${first}.${e}`)))) rmSync(marker, { force: true });
 }
 
+/**
+ * A hash of the figure code (src/plots): the figures stage is cheap, and a changed builder should
+ * redraw a finished run's figures although none of the job's inputs changed.
+ */
+export function figureCodeHash(dir = join(PROJECT_ROOT, 'src', 'plots')): string | null {
+  if (!existsSync(dir)) return null;
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
 export function figuresStage(ctx: JobContext, evaluation: () => EvaluateSummary): StageSpec<FiguresSummary> {
   return {
     id: 'figures',
     what: `paper figures and tables to ${ctx.figuresDir}`,
-    key: { dir: ctx.figuresDir, formats: figureFormats(ctx), published: publishedPath() },
+    key: { dir: ctx.figuresDir, formats: figureFormats(ctx), published: publishedPath(), code: figureCodeHash() },
     after: ['cohort', 'stage2', 'stage3', 'evaluate', 'arena'],
     async run() {
       const skipped: string[] = [];

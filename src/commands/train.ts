@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { initBackend } from '../backend.js';
 import { resolveConfig } from '../config.js';
+import { hasCheckpoint } from '../model/checkpoint.js';
 import { countParams } from '../model/spec.js';
 import { trainSft } from '../train/sft.js';
 import { defaultCohortDir, stage1Data } from '../train/stage1data.js';
@@ -37,9 +38,10 @@ ${COMMON_FLAGS}`,
       const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet: Boolean(args.flags.quiet) });
       return grpoTrainCommand(config, { init: stringFlag(args, 'init'), out: stringFlag(args, 'out'), train: data.train, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet: Boolean(args.flags.quiet) });
     }
-    if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' (got ${stage === undefined ? 'nothing' : `'${stage}'`})`);
+    if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' or 'grpo' (got ${stage === undefined ? 'nothing' : `'${stage}'`}); stage 2 runs in 'deepmedix run' and notebook 04`);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'runs', config.profile, 'stage1');
+    if (!args.flags.resume && hasCheckpoint(out)) throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue it, or choose another --out`);
     const quiet = Boolean(args.flags.quiet);
     const backend = await initBackend();
     const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet });

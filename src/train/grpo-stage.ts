@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
 import { hasCheckpoint, readCheckpoint } from '../model/checkpoint.js';
 import { selectForSynthesis } from '../reasoning/pipeline.js';
+import { UsageError } from '../util/args.js';
 import { loadTemplates, templatesPath } from '../reasoning/templates.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import { grpoPromptsFromRecords } from './grpo-data.js';
@@ -30,8 +31,8 @@ export function defaultGrpoInit(config: Config): string | null {
 }
 
 /** RL records: `n` training records spread evenly over the tasks (seeded). */
-export function selectRlRecords(train: InstructionRecord[], n: number, seed: number): InstructionRecord[] {
-  return selectForSynthesis(train, Math.min(n, train.length), seed + 3);
+export function selectRlRecords(train: InstructionRecord[], n: number, seed: number, vqaWeight = 1): InstructionRecord[] {
+  return selectForSynthesis(train, Math.min(n, train.length), seed + 3, { vqa: vqaWeight });
 }
 
 export interface GrpoStageOptions extends Omit<GrpoRunOptions, 'config' | 'data' | 'init' | 'model'> {
@@ -56,7 +57,7 @@ export async function grpoStagePrompts(
   const header = readCheckpoint(init).header;
   const tok = Tokenizer.fromJSON(header.tokenizer);
   const n = opts.prompts ?? config.grpo.steps * config.grpo.batchPrompts;
-  const records = selectRlRecords(train, n, config.seed);
+  const records = selectRlRecords(train, n, config.seed, config.grpo.vqaWeight);
   // The same format instruction the cold-start model was trained with (config.synthesis.templates).
   const templates = loadTemplates(templatesPath(config.synthesis.templates));
   return grpoPromptsFromRecords(records, tok, { imageSize: header.spec.imageSize, maxLen: header.spec.maxLen, imageRoot, templates, quiet: opts.quiet });
@@ -87,6 +88,7 @@ export async function grpoTrainCommand(
   o: { init?: string; out?: string; train: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
 ): Promise<number> {
   const out = o.out ?? stageDir(config, 'stage3');
+  if (!o.resume && hasCheckpoint(out)) throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue it, or choose another --out`);
   const r = await trainGrpoStage(config, { init: o.init, train: o.train, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
   const last = r.logs.slice(-Math.max(1, Math.round(r.logs.length / 5)));
   const first = r.logs.slice(0, Math.max(1, Math.round(r.logs.length / 5)));

@@ -41,6 +41,15 @@ describe('deepmedix train / predict command line', function () {
   it('train refuses an unknown stage with a usage error', () => {
     const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/deepmedix.js'), 'train', '--stage', 'rl', '--profile', 'smoke'], { encoding: 'utf8', cwd: PROJECT_ROOT });
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /--stage must be 'sft' \(got 'rl'\)/);
+    assert.match(r.stderr, /--stage must be 'sft' or 'grpo' \(got 'rl'\)/);
   });
+
+  for (const stage of ['sft', 'grpo']) {
+    it(`train --stage ${stage} refuses to overwrite a checkpoint without --resume (usage error, no stack)`, () => {
+      const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/deepmedix.js'), 'train', '--stage', stage, '--profile', 'smoke', '--out', join(out, 'ck'), '--init', join(out, 'ck'), '--cohort', root], { encoding: 'utf8', cwd: PROJECT_ROOT });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /already holds a checkpoint; pass --resume/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    });
+  }
 });

@@ -102,6 +102,8 @@ export interface Config {
     warmupSteps: number;
     /** Number of synthesized reasoning samples before filtering. */
     samples: number;
+    /** Items drawn for VQA per item of each other task when choosing what to synthesize (VQA question types take turns). */
+    vqaWeight: number;
   };
   synthesis: {
     provider: 'offline' | 'openai';
@@ -147,6 +149,8 @@ export interface Config {
     /** Epsilon added to the group reward std. */
     stdEps: number;
     lossAgg: 'token' | 'sequence';
+    /** RL prompts: items drawn for VQA per item of each other task (VQA question types take turns). */
+    vqaWeight: number;
   };
   reward: {
     /** λ in r = (1 − λ)·r_ans + λ·r_form + r_coo. */
@@ -194,7 +198,7 @@ export const DEFAULTS: Config = {
   // accuracy, stage 2 -> stage 3; stage 1 0.181 / 0.604): 5 epochs × 1000 samples 0.166/0.544 -> 0.162/0.554;
   // 10 × 1000 0.185/0.542 -> 0.184/0.540; 5 × 2000 0.148/0.558 -> 0.175/0.562; 10 × 2000 0.216/0.556 -> 0.212/0.560.
   // Lower lr under-trains the format (3e-4: 0.151/0.390; 1e-4: VQA 0), 2e-3 is worse (0.154/0.538).
-  coldstart: { epochs: 10, batchSize: 16, lr: 1e-3, warmupSteps: 20, samples: 2000 },
+  coldstart: { epochs: 10, batchSize: 16, lr: 1e-3, warmupSteps: 20, samples: 2000, vqaWeight: 1 },
   synthesis: {
     provider: 'offline',
     baseUrl: 'http://127.0.0.1:8000/v1',
@@ -229,6 +233,7 @@ export const DEFAULTS: Config = {
     maxNewTokens: 96,
     stdEps: 1e-6,
     lossAgg: 'token',
+    vqaWeight: 1,
   },
   reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15 },
   arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200, uniformMix: 0.3, maxRetries: 2, concurrency: 1 },

@@ -53,7 +53,7 @@ export function synthesisStage(ctx: JobContext): StageSpec<SynthesisSummary> {
   return {
     id: 'synthesis',
     what: 'synthesize grounded reasoning and filter it',
-    key: { seed: c.seed, synthesis: c.synthesis, samples: c.coldstart.samples, bound: c.reward.bound },
+    key: { seed: c.seed, synthesis: c.synthesis, samples: c.coldstart.samples, vqaWeight: c.coldstart.vqaWeight, bound: c.reward.bound },
     after: ['cohort'],
     async run(dir) {
       const data = loadJobData(ctx);

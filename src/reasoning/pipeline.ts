@@ -34,22 +34,42 @@ export interface ColdStartRecord extends InstructionRecord {
   synthesizer: string;
 }
 
+/** Interleave lists round-robin: a[0], b[0], c[0], a[1], … (shorter lists drop out). */
+function roundRobin<T>(lists: readonly T[][]): T[] {
+  const out: T[] = [];
+  for (let i = 0; out.length < lists.reduce((s, l) => s + l.length, 0); i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+  return out;
+}
+
+/** Group by a key, lists in sorted key order. */
+function groupsOf<T>(items: readonly T[], key: (t: T) => string): T[][] {
+  const by = new Map<string, T[]>();
+  for (const t of items) by.set(key(t), [...(by.get(key(t)) ?? []), t]);
+  return [...by.keys()].sort().map((k) => by.get(k)!);
+}
+
 /**
- * Choose up to `n` items, seeded, spread evenly over tasks (round-robin over the shuffled items of
- * each task) so every task type is represented.
+ * Choose up to `n` items, seeded, spread over tasks so every task type is represented: each round
+ * takes `weights[task]` items (default 1) from every task, and within a task the question types
+ * (VQA) take turns, so a rare type gets as many items as a common one while it lasts.
  */
-export function selectForSynthesis(records: InstructionRecord[], n: number, seed: number): InstructionRecord[] {
+export function selectForSynthesis(records: InstructionRecord[], n: number, seed: number, weights: Readonly<Record<string, number>> = {}): InstructionRecord[] {
   const rng = Rng.derive(seed, 'synthesis-selection');
-  const byTask = new Map<string, InstructionRecord[]>();
-  for (const r of rng.shuffle(records)) {
-    const list = byTask.get(r.task) ?? [];
-    list.push(r);
-    byTask.set(r.task, list);
+  const queues = groupsOf(rng.shuffle(records), (r) => r.task).map((items) => ({
+    task: items[0].task,
+    items: roundRobin(groupsOf(items, (r) => r.questionType ?? '')),
+    next: 0,
+  }));
+  for (const q of queues) {
+    const w = weights[q.task] ?? 1;
+    if (!(w >= 0) || !Number.isInteger(w)) throw new Error(`selectForSynthesis: weight of task '${q.task}' must be a whole number >= 0, got ${w}`);
   }
-  const queues = [...byTask.keys()].sort().map((k) => byTask.get(k)!);
   const out: InstructionRecord[] = [];
-  for (let i = 0; out.length < Math.min(n, records.length); i++) {
-    for (const q of queues) if (i < q.length && out.length < n) out.push(q[i]);
+  const want = Math.min(n, queues.reduce((s, q) => s + (weights[q.task] === 0 ? 0 : q.items.length), 0));
+  while (out.length < want) {
+    for (const q of queues) {
+      for (let k = 0; k < (weights[q.task] ?? 1) && q.next < q.items.length && out.length < want; k++) out.push(q.items[q.next++]);
+    }
   }
   return out;
 }

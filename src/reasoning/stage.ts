@@ -66,7 +66,7 @@ export async function runSynthesisStage(config: Config, opts: SynthesisStageOpti
     synthesizer = new NoisyTeacher(synthesizer, { seed: config.seed, rate: opts.simulatedErrorRate });
   }
   const filter = filterOptionsFromConfig(config, s.judge && chat ? { client: chat, templates } : undefined);
-  const chosen = selectForSynthesis(opts.records, opts.n ?? config.coldstart.samples, config.seed);
+  const chosen = selectForSynthesis(opts.records, opts.n ?? config.coldstart.samples, config.seed, { vqa: config.coldstart.vqaWeight });
   const result = await runSynthesis(chosen, new Map(opts.studies.map((st) => [st.id, st])), synthesizer, {
     outDir: opts.outDir,
     filter,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OfflineSynthesizer } from '../../src/reasoning/offline.js';
 import { runSynthesis, selectForSynthesis } from '../../src/reasoning/pipeline.js';
+import type { InstructionRecord } from '../../src/data/types.js';
 import { LlmSynthesizer } from '../../src/reasoning/llm.js';
 import { ChatClient } from '../../src/reasoning/client.js';
 import { fillTemplate, loadTemplates, withFormatInstruction } from '../../src/reasoning/templates.js';
@@ -28,6 +29,21 @@ describe('reasoning/pipeline', () => {
     assert.deepEqual(a.map((r) => r.id), selectForSynthesis(RECORDS, 4, 9).map((r) => r.id));
     assert.equal(new Set(a.map((r) => r.task)).size, 4);
     assert.equal(selectForSynthesis(RECORDS, 100, 9).length, RECORDS.length);
+  });
+
+  it('weights tasks per round and lets question types take turns within a task', () => {
+    const rec = (id: string, task: string, questionType?: string) => ({ ...RECORDS[0], id, task, questionType }) as InstructionRecord;
+    const pool = [
+      ...['a1', 'a2', 'a3', 'a4', 'a5'].map((id) => rec(id, 'vqa', 'common')),
+      rec('b1', 'vqa', 'rare'),
+      ...['r1', 'r2', 'r3'].map((id) => rec(id, 'report-findings')),
+    ];
+    // Round 1: one report, two VQA (common, rare); round 2: one report, two VQA (common, common).
+    const picked = selectForSynthesis(pool, 6, 3, { vqa: 2 });
+    assert.deepEqual(picked.map((r) => r.task), ['report-findings', 'vqa', 'vqa', 'report-findings', 'vqa', 'vqa']);
+    assert.equal(picked.filter((r) => r.id === 'b1').length, 1, 'the rare type is drawn in the first round');
+    assert.equal(selectForSynthesis(pool, 100, 3, { vqa: 0 }).length, 3, 'weight 0 leaves a task out');
+    assert.throws(() => selectForSynthesis(pool, 4, 3, { vqa: 1.5 }), /whole number/);
   });
 
   it('synthesizes offline, keeps everything, writes the cold-start set with the format instruction', async () => {

@@ -49,6 +49,8 @@ export interface GroundedOutputStats {
   inBoundRate: number | null;
   /** Over items with true regions: mean over true boxes of the best IoU with an output box. */
   meanIou: number | null;
+  /** Share of think-block boxes whose best IoU with a true region of their item is ≥ 0.5 (an item without true regions matches none). */
+  boxMatchRate: number | null;
   itemsWithTruth: number;
 }
 
@@ -64,6 +66,7 @@ export function groundedOutputStats(
   let boxes = 0;
   let withBoxes = 0;
   let inBound = 0;
+  let matched = 0;
   const ious: number[] = [];
   for (const p of preds) {
     const r = byId.get(p.id);
@@ -75,6 +78,7 @@ export function groundedOutputStats(
     if (bs.length) withBoxes++;
     inBound += bs.filter((b) => b.every((v) => v >= 0 && v <= bound)).length;
     const truth = truthBoxes({ record: r, study: studies.get(r.studyId) });
+    matched += bs.filter((b) => truth.some((t) => boxIou(b, t.box) >= 0.5)).length;
     if (truth.length) {
       const best = truth.map((t) => bs.reduce((m, b) => Math.max(m, boxIou(b, t.box)), 0));
       ious.push(best.reduce((a, b) => a + b, 0) / best.length);
@@ -88,6 +92,7 @@ export function groundedOutputStats(
     withBoxesRate: n ? withBoxes / n : 0,
     inBoundRate: boxes ? inBound / boxes : null,
     meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null,
+    boxMatchRate: boxes ? matched / boxes : null,
     itemsWithTruth: ious.length,
   };
 }

@@ -74,13 +74,13 @@ export function comparisonMarkdown(rows: readonly StageComparisonRow[]): string 
     return n ? v.reduce((a, x) => a + x.overall * x.n, 0) / n : NaN;
   };
   const lines = [
-    '| model | prompt | n | format | boxes / answer | with boxes | in bound | IoU with true regions | BLEU-4 | ROUGE-L | METEOR | Macro-F1-14 | report Average | VQA accuracy |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | prompt | n | format | boxes / answer | with boxes | in bound | IoU with true regions | boxes on a true region | BLEU-4 | ROUGE-L | METEOR | Macro-F1-14 | report Average | VQA accuracy |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const g = r.grounded;
     lines.push(
-      `| ${r.name} | ${r.formatPrompt ? '+format' : 'plain'} | ${g.n} | ${f(g.formatRate)} | ${f(g.meanBoxes, 2)} | ${f(g.withBoxesRate)} | ${f(g.inBoundRate)} | ${f(g.meanIou)} | ` +
+      `| ${r.name} | ${r.formatPrompt ? '+format' : 'plain'} | ${g.n} | ${f(g.formatRate)} | ${f(g.meanBoxes, 2)} | ${f(g.withBoxesRate)} | ${f(g.inBoundRate)} | ${f(g.meanIou)} | ${f(g.boxMatchRate)} | ` +
         `${f(reportMean(r.metrics, 'BLEU-4'))} | ${f(reportMean(r.metrics, 'ROUGE-L'))} | ${f(reportMean(r.metrics, 'METEOR'))} | ${f(reportMean(r.metrics, 'Macro-14'))} | ${f(reportMean(r.metrics, 'Average'))} | ${f(vqa(r.metrics))} |`,
     );
   }

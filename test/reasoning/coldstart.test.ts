@@ -40,6 +40,7 @@ describe('reasoning/coldstart', () => {
     assert.equal(s.inBoundRate, 2 / 3);
     assert.equal(s.itemsWithTruth, 2);
     assert.equal(s.meanIou, 0.75);
+    assert.equal(s.boxMatchRate, 2 / 3, 'IoU 1 and 0.5 match, the out-of-bound box does not');
     assert.throws(() => groundedOutputStats([{ id: 'nope', text: '' }], RECORDS, STUDIES, 512), /nope/);
   });
 

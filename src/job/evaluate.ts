@@ -4,7 +4,7 @@
  * beside a constant baseline built from the training split.
  */
 import { join } from 'node:path';
-import { evaluatePairs, matchPredictions, readBenchmark, readPredictions, type EvaluationResult } from '../metrics/harness.js';
+import { evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, type Headline } from '../metrics/harness.js';
 import type { StageSpec } from '../pipeline.js';
 import { constantBaseline } from '../train/stage1eval.js';
 import { writeJson, writeJsonl } from '../util/fsx.js';
@@ -14,25 +14,11 @@ import { loadJobData } from './data.js';
 /** The constant baseline: every item answered with the training split's most frequent answer of its task (question type for VQA). */
 export const BASELINE_NAME = 'Constant (most frequent training answer)';
 
-export interface Headline {
-  /** Weighted average over the report splits of Table 1's Average column (null without report splits). */
-  reportAverage: number | null;
-  /** VQA accuracy over both VQA sets (items pooled). */
-  vqaAccuracy: number | null;
-}
-
 export interface EvaluateSummary {
   /** model name -> results.json path (relative to the stage directory) and headline numbers. */
   models: Record<string, { file: string; predictions: string } & Headline>;
 }
 
-export function headline(r: EvaluationResult): Headline {
-  const rows = Object.values(r.report);
-  const reportAverage = r.weightedAverage ? r.weightedAverage.Average : rows.length === 1 ? rows[0].Average : null;
-  const vqa = Object.values(r.vqa);
-  const n = vqa.reduce((s, v) => s + v.n, 0);
-  return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
-}
 
 /** Model name -> predictions file of every model the job scores (the three stages, then the baseline). */
 export function scoredModels(ctx: JobContext, dir: string): Record<string, string> {

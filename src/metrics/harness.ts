@@ -101,6 +101,12 @@ export function splitOf(r: InstructionRecord): string {
   return r.task;
 }
 
+/** The benchmark item an instruction record is scored as (task family, split, answer kind, question type). */
+export function benchmarkItemOf(r: InstructionRecord): BenchmarkItem {
+  const task = r.task.startsWith('report') ? 'report' : r.task === 'vqa' ? 'vqa' : 'other';
+  return { id: r.id, task, split: splitOf(r), answer: r.answer, answerKind: r.answerKind ?? 'free', questionType: r.questionType ?? r.task };
+}
+
 /** A benchmark: InstructionRecord lines (with task) or plain {id, text} report references. */
 export function readBenchmark(path: string): BenchmarkItem[] {
   const rows = readJsonlStrict(path);
@@ -110,8 +116,7 @@ export function readBenchmark(path: string): BenchmarkItem[] {
     if (typeof value.task === 'string') {
       const r = value as unknown as InstructionRecord;
       if (typeof r.answer !== 'string') throw new Error(`${path}:${line}: id ${id}: missing string field 'answer'`);
-      const task = r.task.startsWith('report') ? 'report' : r.task === 'vqa' ? 'vqa' : 'other';
-      return { id, task, split: splitOf(r), answer: r.answer, answerKind: r.answerKind ?? 'free', questionType: r.questionType ?? r.task };
+      return { ...benchmarkItemOf(r), id };
     }
     if (typeof value.text !== 'string') throw new Error(`${path}:${line}: id ${id}: missing string field 'text' (or an InstructionRecord with 'task' and 'answer')`);
     return { id, task: 'report', split: typeof value.split === 'string' ? value.split : 'report', answer: value.text, answerKind: 'free', questionType: 'report' };
@@ -204,4 +209,20 @@ export function evaluateFiles(referencesPath: string, predictionsPath: string, o
   const items = readBenchmark(referencesPath);
   const preds = readPredictions(predictionsPath);
   return evaluatePairs(matchPredictions(items, preds, { allowMissing: opts.allowMissing, predictionsPath }), opts);
+}
+
+export interface Headline {
+  /** Weighted average over the report splits of Table 1's Average column (null without report splits). */
+  reportAverage: number | null;
+  /** VQA accuracy over both VQA sets (items pooled). */
+  vqaAccuracy: number | null;
+}
+
+/** The two headline numbers of an evaluation (the main job's summary, notebook comparisons). */
+export function headline(r: EvaluationResult): Headline {
+  const rows = Object.values(r.report);
+  const reportAverage = r.weightedAverage ? r.weightedAverage.Average : rows.length === 1 ? rows[0].Average : null;
+  const vqa = Object.values(r.vqa);
+  const n = vqa.reduce((s, v) => s + v.n, 0);
+  return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
 }

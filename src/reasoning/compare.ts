@@ -5,7 +5,7 @@
  */
 import type { InstructionRecord, Study } from '../data/types.js';
 import { loadModel } from '../model/checkpoint.js';
-import { evaluatePairs, type BenchmarkItem, type EvaluationResult } from '../metrics/harness.js';
+import { benchmarkItemOf, evaluatePairs, type EvaluationResult } from '../metrics/harness.js';
 import { predictRecords, type Prediction } from '../train/predict.js';
 import { groundedOutputStats, withFormatPrompts, type GroundedOutputStats } from './coldstart.js';
 import type { PromptTemplates } from './templates.js';
@@ -28,11 +28,6 @@ export interface StageComparisonRow {
   predictions: Prediction[];
 }
 
-function benchmarkItem(r: InstructionRecord): BenchmarkItem {
-  const task = r.task.startsWith('report') ? 'report' : r.task === 'vqa' ? 'vqa' : 'other';
-  return { id: r.id, task, split: r.split ?? r.task, answer: r.answer, answerKind: r.answerKind, questionType: r.questionType };
-}
-
 export async function compareStages(
   stages: readonly StageUnderTest[],
   records: readonly InstructionRecord[],
@@ -51,7 +46,7 @@ export async function compareStages(
         formatRateByTask[task] = groundedOutputStats(predictions.filter((p) => ids.has(p.id)), records, o.studies, o.bound).formatRate;
       }
       const byId = new Map(predictions.map((p) => [p.id, p.text]));
-      const pairs = records.map((r) => ({ item: benchmarkItem(r), prediction: byId.get(r.id) ?? '' }));
+      const pairs = records.map((r) => ({ item: benchmarkItemOf(r), prediction: byId.get(r.id) ?? '' }));
       const metrics = evaluatePairs({ pairs, counts: { benchmark: records.length, predictions: predictions.length, matched: pairs.length, missing: 0, extra: 0 }, missingIds: [], extraIds: [] });
       rows.push({ name: s.name, formatPrompt: s.formatPrompt, grounded, formatRateByTask, metrics, predictions });
     } finally {

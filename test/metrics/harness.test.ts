@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateFiles, evaluatePairs, matchPredictions, readBenchmark, readPredictions, splitOf } from '../../src/metrics/harness.js';
+import { benchmarkItemOf, evaluateFiles, evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, splitOf } from '../../src/metrics/harness.js';
 import type { InstructionRecord } from '../../src/data/types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { normalizeReport, reportMetrics, REPORT_COLUMNS } from '../../src/metrics/report.js';
@@ -159,5 +159,18 @@ describeWithShared('metrics: CLI contracts', ['data', 'chexpert-phrases'], () =>
     const { code, out } = await captureStdout(() => labelCommand.run(['--reports', reps]));
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(out.trim()), { id: 'r1', labels: { Pneumothorax: 0, 'Pleural Effusion': -1 } });
+  });
+});
+
+describe('harness: records as benchmark items, headline numbers', () => {
+  it('scores a record as the benchmark file would, and pools VQA by item count', () => {
+    const rec = { id: 'a', studyId: 's', patientId: 'p', task: 'vqa', vqaSet: 'ext-vqa', questionType: 'presence', images: [], prompt: 'q', answer: 'yes', answerKind: 'short', boxes: [] } as unknown as InstructionRecord;
+    assert.deepEqual(benchmarkItemOf(rec), { id: 'a', task: 'vqa', split: 'ext_vqa', answer: 'yes', answerKind: 'short', questionType: 'presence' });
+    // VQA sets of 3 and 1 items at accuracy 1/3 and 1: pooled (1 + 1) / 4 = 0.5, not the mean of the sets (2/3).
+    const vqa = { ext_vqa: { overall: 1 / 3, n: 3 }, cxr_vqa: { overall: 1, n: 1 } };
+    const h = headline({ report: { mimic_findings: { Average: 0.2 } }, weightedAverage: { Average: 0.25 }, vqa } as unknown as Parameters<typeof headline>[0]);
+    assert.equal(h.reportAverage, 0.25, 'the weighted average when there is one');
+    assert.equal(h.vqaAccuracy, 0.5);
+    assert.deepEqual(headline({ report: {}, weightedAverage: null, vqa: {} } as unknown as Parameters<typeof headline>[0]), { reportAverage: null, vqaAccuracy: null });
   });
 });

@@ -178,6 +178,12 @@ export interface Config {
     bootstrap: number;
     /** ε: uniform share mixed into the active sampler's distribution (src/arena/sampler.ts). */
     uniformMix: number;
+    /**
+     * Variance the active rule allocates by: 'ipw' (Chatbot Arena's, of the inverse-probability-weighted
+     * win estimates) or 'pair' (of each pair's own win rate; fewer battles to a given largest interval
+     * width in notebook 07's simulation).
+     */
+    variance: 'ipw' | 'pair';
     /** Judge retries after a failure before a battle is recorded as skipped. */
     maxRetries: number;
     /** Battles judged concurrently (one sampling distribution per batch). */
@@ -246,7 +252,7 @@ export const DEFAULTS: Config = {
     vqaWeight: 1,
   },
   reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15 },
-  arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200, uniformMix: 0.3, maxRetries: 2, concurrency: 1 },
+  arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200, uniformMix: 0.3, variance: 'ipw', maxRetries: 2, concurrency: 1 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -288,6 +294,7 @@ const CHOICES: Record<string, readonly string[]> = {
   'reward.coordinate': ['cap', 'floor', 'off'],
   'reward.text': ['paper-code', 'word'],
   'arena.sampler': ['active', 'uniform'],
+  'arena.variance': ['ipw', 'pair'],
   'arena.judge': ['offline', 'llm'],
 };
 

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { appendJsonl, readJsonlDetailed, writeJsonl } from '../util/fsx.js';
 import { Progress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
-import { DEFAULT_UNIFORM_MIX, allPairs, makeSampler, type PairSampler } from './sampler.js';
+import { DEFAULT_UNIFORM_MIX, allPairs, makeSampler, type PairSampler, type WinRateEstimator } from './sampler.js';
 import type { BattleRecord, Judge, Judgement, ModelPredictions } from './types.js';
 
 export interface ArenaOptions {
@@ -34,6 +34,8 @@ export interface ArenaOptions {
   seed: number;
   /** ε of the active sampler (see sampler.ts). */
   uniformMix?: number;
+  /** The variance the active sampler allocates by (see sampler.ts; default 'ipw'). */
+  variance?: WinRateEstimator;
   /** Battle log (JSONL); resumed when it exists. Null or absent: in memory only. */
   logPath?: string | null;
   /** Retries after a failed judge call (default 2). */
@@ -81,6 +83,8 @@ interface MetaLine {
   sampler: string;
   seed: number;
   uniformMix: number;
+  /** Absent in logs written before the option existed: 'ipw'. */
+  variance?: WinRateEstimator;
   /** SHA-256 of the references and every model's reports: a resumed log must judge the same texts. */
   inputs: string;
 }
@@ -136,7 +140,7 @@ export async function runArena(opts: ArenaOptions): Promise<ArenaRun> {
   const maxRetries = opts.maxRetries ?? 2;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
   const maxConsecutiveSkips = opts.maxConsecutiveSkips ?? 20;
-  const sampler = makeSampler(opts.sampler, pairs.length, { uniformMix });
+  const sampler = makeSampler(opts.sampler, pairs.length, { uniformMix, variance: opts.variance });
   const rng = new Rng(opts.seed);
   const pairIndex = new Map(pairs.map(([i, j], a) => [`${names[i]}\u0000${names[j]}`, a]));
   const meta: MetaLine = {
@@ -147,6 +151,7 @@ export async function runArena(opts: ArenaOptions): Promise<ArenaRun> {
     sampler: opts.sampler,
     seed: opts.seed,
     uniformMix,
+    variance: opts.variance ?? 'ipw',
     inputs: arenaInputsHash(opts.models, opts.references),
   };
 
@@ -162,6 +167,9 @@ export async function runArena(opts: ArenaOptions): Promise<ArenaRun> {
         if (JSON.stringify(head[key]) !== JSON.stringify(meta[key])) {
           throw new Error(`${logPath}: written for ${key} ${JSON.stringify(head[key])}, this arena has ${JSON.stringify(meta[key])}; use another log path to start a new arena`);
         }
+      }
+      if (meta.sampler === 'active' && (head.variance ?? 'ipw') !== meta.variance) {
+        throw new Error(`${logPath}: written for variance '${head.variance ?? 'ipw'}', this arena has '${meta.variance}'; use another log path to start a new arena`);
       }
       if (head.inputs !== meta.inputs) {
         throw new Error(`${logPath}: written for other reports (the references or a model's predictions changed since); use another log path or remove this one to start a new arena`);

@@ -34,7 +34,7 @@ and the ranking: plotly JSON specs, interactive HTML, PNG through headless Chrom
   --json               print ranking.json to stdout
   --arena.judge offline|llm   offline: labeler > RadGraph-style F1 > ROUGE-L (a proxy); llm: the
                        OpenAI-compatible endpoint of --synthesis.baseUrl / --synthesis.model
-  --arena.sampler active|uniform  --arena.battles N  --arena.bootstrap N  --arena.uniformMix E
+  --arena.sampler active|uniform  --arena.battles N  --arena.bootstrap N  --arena.uniformMix E  --arena.variance ipw|pair
   --arena.maxRetries N  --arena.concurrency N
 
 ${COMMON_FLAGS}`,
@@ -93,6 +93,7 @@ ${COMMON_FLAGS}`,
       battles: config.arena.battles,
       seed: config.seed,
       uniformMix: config.arena.uniformMix,
+      variance: config.arena.variance,
       maxRetries: config.arena.maxRetries,
       concurrency: config.arena.concurrency,
       retryDelayMs: config.arena.judge === 'llm' ? 1000 : 0,

@@ -62,6 +62,7 @@ export function arenaStage(ctx: JobContext): StageSpec<ArenaSummary> {
         battles: c.arena.battles,
         seed: c.seed,
         uniformMix: c.arena.uniformMix,
+        variance: c.arena.variance,
         maxRetries: c.arena.maxRetries,
         concurrency: c.arena.concurrency,
         retryDelayMs: c.arena.judge === 'llm' ? 1000 : 0,

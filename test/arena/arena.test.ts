@@ -72,11 +72,23 @@ describe('arena/runArena', () => {
     assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 61);
   });
 
+  it('the active sampler can allocate by per-pair variance: other battles, same resumable log format', async () => {
+    const ipw = await runArena(base());
+    const pair = await runArena(base({ variance: 'pair' }));
+    assert.notDeepEqual(pair.records.map((r) => r.p), ipw.records.map((r) => r.p), 'the draw probabilities differ');
+    const log = join(dir, 'p.jsonl');
+    await runArena(base({ logPath: log, variance: 'pair', battles: 30 }));
+    const resumed = await runArena(base({ logPath: log, variance: 'pair' }));
+    assert.equal(resumed.resumed, 30);
+    assert.deepEqual(resumed.records, pair.records);
+  });
+
   it('refuses a log written for another judge, naming the field', async () => {
     const log = join(dir, 'b.jsonl');
     await runArena(base({ logPath: log, battles: 5 }));
     await assert.rejects(runArena(base({ logPath: log, judge: { ...qualityJudge(), name: 'other' } })), /written for judge "quality".*"other"/);
     await assert.rejects(runArena(base({ logPath: log, seed: 12 })), /seed/);
+    await assert.rejects(runArena(base({ logPath: log, variance: 'pair' })), /written for variance 'ipw'.*'pair'/);
     // Same model names, one changed report: refused, since the logged verdicts judged other texts.
     const changed = [models[0], { name: 'm1', reports: new Map([...models[1].reports].map(([id, t]) => [id, id === 's4' ? 'q=0.5 s4' : t])) }, models[2]];
     await assert.rejects(runArena(base({ logPath: log, models: changed })), /written for other reports/);

@@ -148,6 +148,8 @@ export interface Config {
     maxNewTokens: number;
     /** Epsilon added to the group reward std. */
     stdEps: number;
+    /** Divide advantages by the group's reward std (GRPO); false: r − mean only (Dr. GRPO, TRL scale_rewards=False). */
+    scaleRewards: boolean;
     lossAgg: 'token' | 'sequence';
     /** RL prompts: items drawn for VQA per item of each other task (VQA question types take turns). */
     vqaWeight: number;
@@ -248,6 +250,7 @@ export const DEFAULTS: Config = {
     // (seeds 7, 8; VQA 0.593, 0.610).
     maxNewTokens: 128,
     stdEps: 1e-6,
+    scaleRewards: true,
     lossAgg: 'token',
     vqaWeight: 1,
   },

@@ -16,7 +16,7 @@ export interface Ablation {
   overrides: Record<string, unknown>;
 }
 
-/** The ablations of issue #6: reward terms, λ, floor vs cap, BLEU variant, β = 0, G, loss aggregation. */
+/** The ablations of issue #6: reward terms, λ, floor vs cap, BLEU variant, β = 0, G, loss aggregation, std scaling. */
 export const GRPO_ABLATIONS: Ablation[] = [
   { name: 'baseline (paper code)', overrides: {} },
   { name: 'no r_coo', overrides: { 'reward.coordinate': 'off' } },
@@ -27,6 +27,7 @@ export const GRPO_ABLATIONS: Ablation[] = [
   { name: 'β = 0 (no reference)', overrides: { 'grpo.beta': 0 } },
   { name: 'G = 2', overrides: { 'grpo.groupSize': 2 } },
   { name: 'sequence-mean loss', overrides: { 'grpo.lossAgg': 'sequence' } },
+  { name: 'no std scaling (Dr. GRPO)', overrides: { 'grpo.scaleRewards': false } },
 ];
 
 /** A directory name for an ablation. */

@@ -63,7 +63,7 @@ export function dissectGrpoStep(policy: VlmPolicy, reference: VlmPolicy | null, 
   const tok = policy.tokenizer;
   const sampled = policy.sample([prompt], G, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topP: c.topP, rng: o.rng });
   const scored = sampled.map((s) => safeReward(s.text, prompt.answer, config.reward, prompt.kind));
-  const adv = groupAdvantages(scored.map((s) => s.components.total), G, { stdEps: c.stdEps });
+  const adv = groupAdvantages(scored.map((s) => s.components.total), G, { stdEps: c.stdEps, scaleByStd: c.scaleRewards });
   const tokens = sampled.map((s) => s.tokens);
   const rows = sampled.map(() => prompt);
   const R = Math.max(1, ...tokens.map((t) => t.length));

@@ -211,7 +211,7 @@ export class GrpoTrainer {
       }
       return s.components;
     });
-    const adv = groupAdvantages(rewards.map((r) => r.total), G, { stdEps: c.stdEps });
+    const adv = groupAdvantages(rewards.map((r) => r.total), G, { stdEps: c.stdEps, scaleByStd: c.scaleRewards });
     const t2 = performance.now();
 
     const rowPrompts = responses.map((r) => prompts[r.promptIndex]);

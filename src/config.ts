@@ -374,6 +374,11 @@ function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][]
 
 export type Overrides = Record<string, unknown> | DeepPartial<Config>;
 
+/** Whether a checkpoint's config asks for box-grammar decoding (configs saved before the option: the default). */
+export function boxGrammarOf(config: { model?: Partial<Config['model']> } | null | undefined): boolean {
+  return config?.model?.boxGrammar ?? DEFAULTS.model.boxGrammar;
+}
+
 /**
  * Resolve a config: defaults, then the profile, then overrides. Overrides may be dotted
  * (`{ 'sft.lr': '3e-4' }`) or nested (`{ sft: { lr: 3e-4 } }`).

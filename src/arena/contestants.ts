@@ -7,9 +7,9 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Config } from '../config.js';
+import { boxGrammarOf, type Config } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
-import { loadModel } from '../model/checkpoint.js';
+import { loadModel, readCheckpoint } from '../model/checkpoint.js';
 import { extractAnswer } from '../text/parse.js';
 import { predictRecords } from '../train/predict.js';
 import { stage1Data } from '../train/stage1data.js';
@@ -73,12 +73,13 @@ export function findCheckpoints(runsDir: string): { name: string; dir: string }[
 
 /**
  * Greedy predictions of a checkpoint on the items, as a contestant. Written to
- * `outDir/NAME.jsonl` with `NAME.source.json` (checkpoint path, size and time); reused when both
+ * `outDir/NAME.jsonl` with `NAME.source.json` (checkpoint path, size, time and decoding); reused when both
  * still match and every item has a prediction. A reasoning model's `\boxed{…}` answer is the report.
  */
 export async function checkpointContestant(name: string, dir: string, items: CohortReportItems, outDir: string, opts: { quiet?: boolean } = {}): Promise<ModelPredictions> {
   const ck = statSync(join(dir, 'checkpoint.bin'));
-  const source = { checkpoint: dir, bytes: ck.size, mtimeMs: ck.mtimeMs, items: items.records.length };
+  const boxGrammar = boxGrammarOf(readCheckpoint(dir).header.config);
+  const source = { checkpoint: dir, bytes: ck.size, mtimeMs: ck.mtimeMs, items: items.records.length, decoding: boxGrammar ? 'box grammar' : 'free' };
   const predPath = join(outDir, `${name}.jsonl`);
   const sourcePath = join(outDir, `${name}.source.json`);
   let rows: { id: string; text: string }[] | null = null;
@@ -90,7 +91,7 @@ export async function checkpointContestant(name: string, dir: string, items: Coh
   if (!rows) {
     const { model, tokenizer } = loadModel(dir);
     try {
-      rows = await predictRecords(model, tokenizer, items.records, { imageRoot: items.cohortDir, quiet: opts.quiet });
+      rows = await predictRecords(model, tokenizer, items.records, { imageRoot: items.cohortDir, quiet: opts.quiet, boxGrammar });
     } finally {
       model.dispose();
     }

@@ -1,7 +1,7 @@
 /** `deepmedix predict`: greedy predictions of a checkpoint on a benchmark -> `{"id","text"}` JSONL. */
 import { basename } from 'node:path';
 import { initBackend } from '../backend.js';
-import { DEFAULTS, resolveConfig, type Config } from '../config.js';
+import { boxGrammarOf, resolveConfig } from '../config.js';
 import { loadModel } from '../model/checkpoint.js';
 import { predictRecords } from '../train/predict.js';
 import { benchmarkRecords } from '../train/stage1data.js';
@@ -52,7 +52,7 @@ ${COMMON_FLAGS}`,
       maxNewTokens: numberFlag(args, 'max-new-tokens'),
       quiet: Boolean(args.flags.quiet),
       // A checkpoint from before the option existed decodes as the defaults say.
-      boxGrammar: (checkpoint.header.config?.model as Partial<Config['model']> | undefined)?.boxGrammar ?? DEFAULTS.model.boxGrammar,
+      boxGrammar: boxGrammarOf(checkpoint.header.config),
     });
     writeJsonl(out, preds);
     console.log(`wrote ${preds.length} predictions to ${out}`);

@@ -6,6 +6,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { boxGrammarOf } from '../config.js';
 import { CHECKPOINT_FILE, loadModel } from '../model/checkpoint.js';
 import { generate } from '../model/generate.js';
 import { promptIds } from '../model/sequence.js';
@@ -49,6 +50,8 @@ export interface EngineOptions {
   name: string;
   /** Requests allowed to wait behind the running one; more get 503 (default 64). */
   maxQueue?: number;
+  /** Box-grammar decoding (default: what the checkpoint's config says, see `boxGrammarOf`). */
+  boxGrammar?: boolean;
 }
 
 /** A checkpoint ready to answer requests, one at a time. */
@@ -58,6 +61,7 @@ export class ModelEngine {
   readonly fingerprint: string;
   readonly created: number;
   readonly maxQueue: number;
+  readonly boxGrammar: boolean;
   private tail: Promise<void> = Promise.resolve();
   private waiting = 0;
   private running = false;
@@ -74,15 +78,16 @@ export class ModelEngine {
     this.name = opts.name;
     this.fingerprint = opts.fingerprint ?? 'fp_unknown';
     this.maxQueue = opts.maxQueue ?? 64;
+    this.boxGrammar = opts.boxGrammar ?? false;
     this.created = Math.floor(Date.now() / 1000);
   }
 
   /** Load `dir/checkpoint.bin`; the fingerprint hashes that file. */
   static fromCheckpoint(dir: string, opts: Partial<EngineOptions> = {}): ModelEngine {
-    const { model, tokenizer } = loadModel(dir);
+    const { model, tokenizer, checkpoint } = loadModel(dir);
     const hash = createHash('sha256').update(readFileSync(join(dir, CHECKPOINT_FILE))).digest('hex').slice(0, 12);
     const name = opts.name ?? (dir.replace(/\/+$/, '').split('/').pop() || 'deepmedix');
-    return new ModelEngine(model, tokenizer, { ...opts, name, fingerprint: `fp_${hash}` });
+    return new ModelEngine(model, tokenizer, { boxGrammar: boxGrammarOf(checkpoint.header.config), ...opts, name, fingerprint: `fp_${hash}` });
   }
 
   /** Requests waiting or running. */
@@ -153,6 +158,7 @@ export class ModelEngine {
       topP: req.topP,
       samplesPerPrompt: req.n,
       rng: new Rng(`seed:${req.seed ?? randomInt(1, 2 ** 47)}`),
+      boxGrammar: this.boxGrammar,
     });
     this.generations++;
     return {

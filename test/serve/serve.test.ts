@@ -76,7 +76,8 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
     const { model, tokenizer } = loadModel(ckDir);
     const prompt = 'Is there a pleural effusion?';
     const ids = promptIds(tokenizer, prompt);
-    const [want] = generate(model, tokenizer, [{ pixels: await loadImagePixels(image(0), 32), prompt: ids }], { maxNewTokens: 40 });
+    assert.equal(engine.boxGrammar, true, "the checkpoint's config asks for box-grammar decoding (the default)");
+    const [want] = generate(model, tokenizer, [{ pixels: await loadImagePixels(image(0), 32), prompt: ids }], { maxNewTokens: 40, boxGrammar: engine.boxGrammar });
     model.dispose();
     // Through the workbench's client.
     assert.equal((await client().chat({ messages: userMsg(image(0), prompt), temperature: 0 })).text, want.text);
@@ -106,7 +107,7 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
   it('max_tokens caps the reply (finish_reason length) and n gives n choices', async () => {
     const prompt = 'Describe the findings.';
     const ids = promptIds(engine.tokenizer, prompt);
-    const [want] = generate(engine.model, engine.tokenizer, [{ pixels: await loadImagePixels(image(1), 32), prompt: ids }], { maxNewTokens: 3 });
+    const [want] = generate(engine.model, engine.tokenizer, [{ pixels: await loadImagePixels(image(1), 32), prompt: ids }], { maxNewTokens: 3, boxGrammar: engine.boxGrammar });
     assert.equal(want.stopped, false, 'fixture: the greedy reply is longer than 3 tokens');
     const r = await post({ messages: userMsg(image(1), prompt), temperature: 0, max_tokens: 3, n: 2 });
     assert.equal(r.status, 200);
@@ -120,7 +121,7 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
   it('logprobs: true returns each generated token with the log-probability generate() gives it', async () => {
     const prompt = 'Which side is opaque?';
     const ids = promptIds(engine.tokenizer, prompt);
-    const [want] = generate(engine.model, engine.tokenizer, [{ pixels: await loadImagePixels(image(2), 32), prompt: ids }], { maxNewTokens: 6, temperature: 0.7, rng: new Rng('seed:11') });
+    const [want] = generate(engine.model, engine.tokenizer, [{ pixels: await loadImagePixels(image(2), 32), prompt: ids }], { maxNewTokens: 6, temperature: 0.7, rng: new Rng('seed:11'), boxGrammar: engine.boxGrammar });
     const r = await post({ messages: userMsg(image(2), prompt), temperature: 0.7, max_tokens: 6, seed: 11, logprobs: true });
     assert.equal(r.status, 200);
     const content = r.json.choices[0].logprobs.content;
@@ -154,7 +155,7 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
     const ids = promptIds(engine.tokenizer, prompt);
     const pixels = await loadImagePixels(image(2), 32);
     const sample = (o: { temperature: number; topP: number; n: number; seed: number }) =>
-      generate(engine.model, engine.tokenizer, [{ pixels, prompt: ids }], { maxNewTokens: 8, temperature: o.temperature, topP: o.topP, samplesPerPrompt: o.n, rng: new Rng(`seed:${o.seed}`) }).map((g) => g.text);
+      generate(engine.model, engine.tokenizer, [{ pixels, prompt: ids }], { maxNewTokens: 8, temperature: o.temperature, topP: o.topP, samplesPerPrompt: o.n, rng: new Rng(`seed:${o.seed}`), boxGrammar: engine.boxGrammar }).map((g) => g.text);
     const ask = { messages: userMsg(image(2), prompt), maxTokens: 8, temperature: 1.2, topP: 0.9, n: 3, seed: 7 };
     const got = await client().chat(ask);
     assert.deepEqual(got.texts, sample({ temperature: 1.2, topP: 0.9, n: 3, seed: 7 }));
@@ -269,7 +270,7 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
   it('predict --endpoint writes {"id","text"} JSONL equal to predict --checkpoint, and resumes', async () => {
     const out = join(dir, 'pred.jsonl');
     const { model, tokenizer } = loadModel(ckDir);
-    const direct = await predictRecords(model, tokenizer, bench.records, { imageRoot: bench.root, batchSize: 1, quiet: true });
+    const direct = await predictRecords(model, tokenizer, bench.records, { imageRoot: bench.root, batchSize: 1, quiet: true, boxGrammar: true });
     model.dispose();
     const argv = ['predict', '--endpoint', srv.baseUrl.replace(/\/v1$/, ''), '--benchmark', bench.file, '--out', out, '--quiet', '--concurrency', '3'];
     let before = engine.generations;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, PROFILE_OVERRIDES, parseOverrideFlags, resolveConfig, writeResolvedConfig, allKeys } from '../../src/config.js';
+import { boxGrammarOf, ConfigError, DEFAULTS, PROFILE_OVERRIDES, parseOverrideFlags, resolveConfig, writeResolvedConfig, allKeys } from '../../src/config.js';
 
 describe('config', () => {
   it('resolves the default profile to the defaults', () => {
@@ -67,5 +67,14 @@ describe('config', () => {
     const c = resolveConfig('smoke', { 'grpo.groupSize': '6' });
     const path = writeResolvedConfig(c, dir);
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), c);
+  });
+});
+
+describe('boxGrammarOf', () => {
+  it("reads a checkpoint config's decoding choice; a config from before the option gets the default", () => {
+    assert.equal(boxGrammarOf(resolveConfig('smoke', { 'model.boxGrammar': 'false' })), false);
+    assert.equal(boxGrammarOf(resolveConfig('smoke')), true);
+    assert.equal(boxGrammarOf({ model: { dModel: 32 } }), DEFAULTS.model.boxGrammar);
+    assert.equal(boxGrammarOf(null), DEFAULTS.model.boxGrammar);
   });
 });

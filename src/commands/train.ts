@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { initBackend } from '../backend.js';
 import { resolveConfig } from '../config.js';
-import { hasCheckpoint } from '../model/checkpoint.js';
 import { countParams } from '../model/spec.js';
 import { trainSft } from '../train/sft.js';
 import { defaultCohortDir, stage1Data } from '../train/stage1data.js';
@@ -41,7 +40,6 @@ ${COMMON_FLAGS}`,
     if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' or 'grpo' (got ${stage === undefined ? 'nothing' : `'${stage}'`}); stage 2 runs in 'deepmedix run' and notebook 04`);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'runs', config.profile, 'stage1');
-    if (!args.flags.resume && hasCheckpoint(out)) throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue it, or choose another --out`);
     const quiet = Boolean(args.flags.quiet);
     const backend = await initBackend();
     const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet });

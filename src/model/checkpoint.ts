@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
 import { Tokenizer, type TokenizerJson } from '../text/tokenizer.js';
+import { UsageError } from '../util/args.js';
 import { atomicWrite, writeJson } from '../util/fsx.js';
 import { normalizeSpec, paramShapes, type ModelSpec } from './spec.js';
 import { VisionLanguageModel } from './vlm.js';
@@ -78,6 +79,11 @@ export function saveCheckpoint(dir: string, o: SaveCheckpointOptions): string {
 
 export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_FILE));
+}
+
+/** A training run must not start over a checkpoint it was not asked to resume (a usage error: the CLI prints it without a stack). */
+export function refuseOverwrite(dir: string, resume: boolean): void {
+  if (!resume && hasCheckpoint(dir)) throw new UsageError(`${dir} already holds a checkpoint; pass --resume (resume: true) to continue it, or choose another output directory (--out)`);
 }
 
 /** Read a checkpoint directory; a missing or damaged file is an error naming it. */

@@ -7,9 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
-import { hasCheckpoint, readCheckpoint } from '../model/checkpoint.js';
+import { hasCheckpoint, readCheckpoint, refuseOverwrite } from '../model/checkpoint.js';
 import { selectForSynthesis } from '../reasoning/pipeline.js';
-import { UsageError } from '../util/args.js';
 import { loadTemplates, templatesPath } from '../reasoning/templates.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import { grpoPromptsFromRecords } from './grpo-data.js';
@@ -88,7 +87,7 @@ export async function grpoTrainCommand(
   o: { init?: string; out?: string; train: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
 ): Promise<number> {
   const out = o.out ?? stageDir(config, 'stage3');
-  if (!o.resume && hasCheckpoint(out)) throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue it, or choose another --out`);
+  refuseOverwrite(out, o.resume);
   const r = await trainGrpoStage(config, { init: o.init, train: o.train, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
   const last = r.logs.slice(-Math.max(1, Math.round(r.logs.length / 5)));
   const first = r.logs.slice(0, Math.max(1, Math.round(r.logs.length / 5)));

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
 import { writeResolvedConfig } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
-import { hasCheckpoint, loadModel, readCheckpoint, saveCheckpoint, loadWeightsInto } from '../model/checkpoint.js';
+import { hasCheckpoint, loadModel, readCheckpoint, refuseOverwrite, saveCheckpoint, loadWeightsInto } from '../model/checkpoint.js';
 import { generate } from '../model/generate.js';
 import { targetLogProbs } from '../model/logprobs.js';
 import { specFromConfig } from '../model/spec.js';
@@ -146,8 +146,8 @@ export async function trainSft(o: SftOptions): Promise<SftResult> {
   let tokenizer: Tokenizer;
   let resumeState: TrainerState | null = null;
   let optimizerValues: Map<string, Float32Array> | null = null;
+  refuseOverwrite(o.out, Boolean(o.resume));
   const exists = hasCheckpoint(o.out);
-  if (exists && !o.resume) throw new Error(`${o.out} already holds a checkpoint; pass resume (--resume) to continue it, or choose another output directory`);
   if (exists && o.resume) {
     const ck = readCheckpoint(o.out);
     tokenizer = Tokenizer.fromJSON(ck.header.tokenizer);

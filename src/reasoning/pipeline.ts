@@ -37,14 +37,20 @@ export interface ColdStartRecord extends InstructionRecord {
 /** Interleave lists round-robin: a[0], b[0], c[0], a[1], … (shorter lists drop out). */
 function roundRobin<T>(lists: readonly T[][]): T[] {
   const out: T[] = [];
-  for (let i = 0; out.length < lists.reduce((s, l) => s + l.length, 0); i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) for (const l of lists) if (i < l.length) out.push(l[i]);
   return out;
 }
 
 /** Group by a key, lists in sorted key order. */
 function groupsOf<T>(items: readonly T[], key: (t: T) => string): T[][] {
   const by = new Map<string, T[]>();
-  for (const t of items) by.set(key(t), [...(by.get(key(t)) ?? []), t]);
+  for (const t of items) {
+    const k = key(t);
+    const list = by.get(k);
+    if (list) list.push(t);
+    else by.set(k, [t]);
+  }
   return [...by.keys()].sort().map((k) => by.get(k)!);
 }
 

@@ -11,9 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { InstructionRecord } from '../data/types.js';
-import { VisionLanguageModel } from '../model/vlm.js';
+import type { VisionLanguageModel } from '../model/vlm.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
+import { frozenCopy } from './grpo-policy.js';
 import { predictRecords, type Prediction, type PredictOptions } from './predict.js';
 
 /** Named scores of one set of predictions (null: the measure does not apply, e.g. no VQA items). */
@@ -63,15 +64,13 @@ export function beyondNoise(delta: number, band: NoiseBand): boolean {
  */
 export function perturbedCopy(model: VisionLanguageModel, sigma: number, seed: number): VisionLanguageModel {
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`perturbedCopy: sigma must be a finite number ≥ 0 (got ${sigma})`);
-  const copy = new VisionLanguageModel(model.spec, 0);
+  const copy = frozenCopy(model);
   try {
-    for (const [name, v] of model.params) {
-      const target = copy.params.get(name);
-      if (!target) throw new Error(`perturbedCopy: the copy has no parameter '${name}'`);
+    for (const [name, v] of copy.params) {
       const rng = Rng.derive(seed, `noise-floor:${name}`);
       const noise = new Float32Array(v.size);
       for (let i = 0; i < noise.length; i++) noise[i] = rng.normal(0, sigma);
-      tf.tidy(() => target.assign(tf.add(v, tf.tensor(noise, v.shape))));
+      tf.tidy(() => v.assign(tf.add(v, tf.tensor(noise, v.shape))));
     }
   } catch (e) {
     copy.dispose();

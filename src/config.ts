@@ -151,6 +151,12 @@ export interface Config {
     /** Divide advantages by the group's reward std (GRPO); false: r − mean only (Dr. GRPO, TRL scale_rewards=False). */
     scaleRewards: boolean;
     lossAgg: 'token' | 'sequence';
+    /**
+     * Responses per backward pass of a policy update (0: the whole batch at once). Larger batches run
+     * in chunks with their gradients summed — the same update, in bounded memory (on the default
+     * model, one pass over 128 responses ran out of wasm memory).
+     */
+    updateBatch: number;
     /** RL prompts: items drawn for VQA per item of each other task (VQA question types take turns). */
     vqaWeight: number;
   };
@@ -172,6 +178,11 @@ export interface Config {
     boxPenalty: number;
     /** r_coo cap ('cap') or floor ('floor'). */
     boxLimit: number;
+    /**
+     * Not in the paper: weight c of a clinical term in the free-text answer score, (1 − c)·n-gram +
+     * c·CheXpert-label F1 (src/rewards/clinical.ts). 0 = the paper's reward.
+     */
+    clinical: number;
   };
   arena: {
     battles: number;
@@ -252,9 +263,10 @@ export const DEFAULTS: Config = {
     stdEps: 1e-6,
     scaleRewards: true,
     lossAgg: 'token',
+    updateBatch: 32,
     vqaWeight: 1,
   },
-  reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15 },
+  reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15, clinical: 0 },
   arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200, uniformMix: 0.3, variance: 'ipw', maxRetries: 2, concurrency: 1 },
 };
 

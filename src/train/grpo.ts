@@ -128,6 +128,15 @@ export function validateGrpoConfig(c: GrpoConfig): void {
   if (!(c.topP > 0 && c.topP <= 1)) bad(`topP must be in (0, 1] (got ${c.topP})`);
   if (!(c.stdEps >= 0)) bad(`stdEps must be ≥ 0 (got ${c.stdEps})`);
   if (!(c.lr > 0)) bad(`lr must be > 0 (got ${c.lr})`);
+  if (!(Number.isInteger(c.updateBatch) && c.updateBatch >= 0)) bad(`updateBatch must be an integer ≥ 0 (0: the whole batch in one pass; got ${c.updateBatch})`);
+}
+
+/** [start, end) row ranges of at most `size` rows covering 0…n (size 0: one range). */
+export function rowChunks(n: number, size: number): [number, number][] {
+  const step = size > 0 ? size : n;
+  const out: [number, number][] = [];
+  for (let a = 0; a < n; a += step) out.push([a, Math.min(n, a + step)]);
+  return out;
 }
 
 /** Pad rows of numbers to [N, R] (0 past each row's end). */
@@ -163,6 +172,8 @@ export class GrpoTrainer {
     validateGrpoConfig(config);
     if (config.beta > 0 && !reference) throw new Error('grpo: beta > 0 needs a reference policy (or set grpo.beta=0)');
     if (data.length === 0) throw new Error('grpo: no RL prompts');
+    const clinical = rewardSpec.clinical ?? 0;
+    if (!(clinical >= 0 && clinical <= 1)) throw new Error(`reward config: clinical must be in [0, 1] (got ${rewardSpec.clinical})`);
     this.config = { ...config };
     this.rewardSpec = { ...rewardSpec };
     this.opts = {
@@ -216,12 +227,29 @@ export class GrpoTrainer {
 
     const rowPrompts = responses.map((r) => prompts[r.promptIndex]);
     const tokens = responses.map((r) => r.tokens);
-    const R = Math.max(1, ...tokens.map((t) => t.length));
     const N = responses.length;
-    const oldLp = tf.tensor2d(padRows(responses.map((r) => r.logProbs), R), [N, R]);
-    const mask = tf.tensor2d(padRows(tokens.map((t) => t.map(() => 1)), R), [N, R]);
-    const advT = tf.tensor1d(adv.advantages);
-    const refLp = c.beta > 0 && this.reference ? tf.tidy(() => this.reference!.responseLogProbs(rowPrompts, tokens, c.temperature).logProbs) : undefined;
+    const totalTokens = Math.max(1, tokens.reduce((a, t) => a + t.length, 0));
+    // The update runs over chunks of at most updateBatch responses (memory: the backward pass holds
+    // every chunk row's activations), their gradients summed. Each chunk's loss is weighted by its
+    // share of the batch (tokens for 'token', responses for 'sequence'), so the sum is the loss of
+    // the whole batch and the update is the same as in one pass, up to float rounding.
+    const chunks = rowChunks(N, c.updateBatch).map(([a, b]) => {
+      const R = Math.max(1, ...tokens.slice(a, b).map((t) => t.length));
+      const n = b - a;
+      const chunkTokens = tokens.slice(a, b).reduce((x, t) => x + t.length, 0);
+      return {
+        a,
+        b,
+        prompts: rowPrompts.slice(a, b),
+        tokens: tokens.slice(a, b),
+        oldLp: tf.tensor2d(padRows(responses.slice(a, b).map((r) => r.logProbs), R), [n, R]),
+        mask: tf.tensor2d(padRows(tokens.slice(a, b).map((t) => t.map(() => 1)), R), [n, R]),
+        adv: tf.tensor1d(adv.advantages.slice(a, b)),
+        refLp: c.beta > 0 && this.reference ? tf.tidy(() => this.reference!.responseLogProbs(rowPrompts.slice(a, b), tokens.slice(a, b), c.temperature).logProbs) : undefined,
+        lossWeight: c.lossAgg === 'token' ? chunkTokens / totalTokens : n / N,
+        tokenWeight: chunkTokens / totalTokens,
+      };
+    });
 
     let loss = 0;
     let kl: number | null = null;
@@ -230,28 +258,45 @@ export class GrpoTrainer {
     let gradNorm = 0;
     try {
       for (let k = 0; k < c.mu; k++) {
-        let diag: tf.Scalar[] = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const { logProbs } = this.policy.responseLogProbs(rowPrompts, tokens, c.temperature);
-          const out = grpoPolicyLoss(
-            { logProbs, oldLogProbs: oldLp, refLogProbs: refLp, advantages: advT, mask },
-            { clipLow: c.clipLow, clipHigh: c.clipHigh, beta: c.beta, agg: c.lossAgg, klClamp: this.opts.klClamp },
-          );
-          diag = [tf.keep(out.kl), tf.keep(out.clipFraction), tf.keep(out.ratioMean)];
-          return out.loss;
-        }, [...this.policy.params.values()]);
-        const [klV, cfV, rmV] = diag.map((t) => t.dataSync()[0]);
-        tf.dispose(diag);
-        if (k === 0) {
-          loss = value.dataSync()[0];
-          kl = c.beta > 0 ? klV : null;
+        const summed = new Map<string, tf.Tensor>();
+        let lossK = 0;
+        let klK = 0;
+        let clipK = 0;
+        let ratioK = 0;
+        for (const ch of chunks) {
+          let diag: tf.Scalar[] = [];
+          const { value, grads } = tf.variableGrads(() => {
+            const { logProbs } = this.policy.responseLogProbs(ch.prompts, ch.tokens, c.temperature);
+            const out = grpoPolicyLoss(
+              { logProbs, oldLogProbs: ch.oldLp, refLogProbs: ch.refLp, advantages: ch.adv, mask: ch.mask },
+              { clipLow: c.clipLow, clipHigh: c.clipHigh, beta: c.beta, agg: c.lossAgg, klClamp: this.opts.klClamp },
+            );
+            diag = [tf.keep(out.kl), tf.keep(out.clipFraction), tf.keep(out.ratioMean)];
+            return (chunks.length === 1 ? out.loss : tf.mul(out.loss, ch.lossWeight)) as tf.Scalar;
+          }, [...this.policy.params.values()]);
+          const [klV, cfV, rmV] = diag.map((t) => t.dataSync()[0]);
+          tf.dispose(diag);
+          lossK += value.dataSync()[0];
+          klK += klV * ch.tokenWeight;
+          clipK += cfV * ch.tokenWeight;
+          ratioK += rmV * ch.tokenWeight;
+          value.dispose();
+          for (const [vname, g] of Object.entries(grads)) {
+            const name = this.paramOf.get(vname) ?? vname;
+            const prev = summed.get(name);
+            if (prev) {
+              summed.set(name, tf.add(prev, g));
+              tf.dispose([prev, g]);
+            } else summed.set(name, g);
+          }
         }
-        clipSum += cfV;
-        ratioMean = rmV;
-        value.dispose();
-        const named = new Map<string, tf.Tensor>();
-        for (const [vname, g] of Object.entries(grads)) named.set(this.paramOf.get(vname) ?? vname, g);
-        const clipped = clipGlobalNorm(named, this.opts.clipNorm);
+        if (k === 0) {
+          loss = lossK;
+          kl = c.beta > 0 ? klK : null;
+        }
+        clipSum += clipK;
+        ratioMean = ratioK;
+        const clipped = clipGlobalNorm(summed, this.opts.clipNorm);
         if (k === 0) gradNorm = clipped.norm;
         if (!Number.isFinite(clipped.norm)) {
           tf.dispose([...clipped.grads.values()]);
@@ -261,8 +306,7 @@ export class GrpoTrainer {
         tf.dispose([...clipped.grads.values()]);
       }
     } finally {
-      tf.dispose([oldLp, mask, advT]);
-      if (refLp) refLp.dispose();
+      for (const ch of chunks) tf.dispose([ch.oldLp, ch.mask, ch.adv, ...(ch.refLp ? [ch.refLp] : [])]);
     }
     const t3 = performance.now();
 

@@ -143,6 +143,41 @@ describe('GRPO trainer', () => {
       ref.dispose();
     });
 
+    for (const lossAgg of ['token', 'sequence'] as const) {
+      it(`an update in chunks of updateBatch responses equals the one-pass update (${lossAgg} aggregation)`, () => {
+        // 2 prompts × G 3 = 6 responses: one pass vs chunks of 4 + 2 (unequal, so the weights matter).
+        const step = (updateBatch: number) => {
+          const model = makeModel();
+          const ref = frozenCopy(model);
+          const trainer = new GrpoTrainer(new VlmPolicy(model, tok), new VlmPolicy(ref, tok), data, { ...small, lossAgg, updateBatch }, DEFAULT_REWARD_SPEC, { seed: 2 });
+          const logs = [trainer.trainStep(), trainer.trainStep()];
+          const w = new Map([...model.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
+          trainer.dispose();
+          model.dispose();
+          ref.dispose();
+          return { logs, w };
+        };
+        const whole = step(0);
+        const chunked = step(4);
+        for (let i = 0; i < 2; i++) {
+          for (const k of ['loss', 'kl', 'clipFraction', 'ratioMean', 'gradNorm'] as const) {
+            assert.ok(Math.abs((chunked.logs[i][k] ?? 0) - (whole.logs[i][k] ?? 0)) < 1e-5, `step ${i + 1} ${k}: ${chunked.logs[i][k]} vs ${whole.logs[i][k]}`);
+          }
+        }
+        let maxDiff = 0;
+        let moved = 0;
+        for (const [k, w] of whole.w) {
+          const c = chunked.w.get(k)!;
+          w.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - c[i]))));
+        }
+        const init = makeModel();
+        for (const [k, v] of init.params) Array.from(v.dataSync()).forEach((x, i) => (moved = Math.max(moved, Math.abs(x - whole.w.get(k)![i]))));
+        init.dispose();
+        assert.ok(moved > 1e-4, `the update moved the weights (max ${moved})`);
+        assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
+      });
+    }
+
     it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
       const config = { ...DEFAULTS, seed: 4, grpo: small };
       const run = async (out: string, steps: number) => {

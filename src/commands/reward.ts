@@ -18,6 +18,7 @@ Prints {total, answer, format, coordinate, kind, extracted, boxes, outOfBound, f
                     code does: '|' list -> list, ≤ 2 words -> short, else free text)
   Reward switches (ablations): --reward.lambda=0.1 --reward.coordinate=cap|floor|off
   --reward.format=true|false --reward.text=paper-code|word --reward.bound=512
+  --reward.clinical=0..1 (not in the paper: weight of CheXpert-label agreement in the free-text score)
 
 ${COMMON_FLAGS}`,
   async run(argv) {

@@ -25,6 +25,9 @@ export interface RewardSpecJson {
 }
 
 export function rewardSpecJson(spec: RewardSpec): RewardSpecJson {
+  if ((spec.clinical ?? 0) !== 0) {
+    throw new Error(`reward.clinical=${spec.clinical}: the clinical term (a CheXpert labeler) has no Python port; export the paper's reward with reward.clinical=0`);
+  }
   return {
     lambda: spec.lambda,
     format: spec.format,

@@ -6,7 +6,8 @@
  *  - short (≤ 2 whitespace tokens): exact match, case-insensitive;
  *  - free  (otherwise): mean of BLEU-1, BLEU-4 and ROUGE-1 (stemmed), with BLEU over characters
  *          ('paper-code', what the public code does by handing raw strings to NLTK) or over
- *          whitespace words ('word').
+ *          whitespace words ('word'); optionally (not in the paper) mixed with a clinical term,
+ *          the CheXpert-label agreement of answer and ground truth (`clinical`, see clinical.ts).
  * The score is in [0, 1]; the reward is the score × 1.5 (the code's scale).
  */
 import {
@@ -17,6 +18,7 @@ import {
   sentenceBleu,
   wordTokens,
 } from './text-similarity.js';
+import { clinicalAgreement } from './clinical.js';
 
 export const ANSWER_KINDS = ['short', 'list', 'free'] as const;
 export type AnswerKind = (typeof ANSWER_KINDS)[number];
@@ -63,6 +65,8 @@ export interface FreeTextScore {
   rouge1: number;
   /** (bleu1 + bleu4 + rouge1) / 3 */
   mean: number;
+  /** CheXpert-label set F1 (only when the clinical term is on; see clinical.ts). */
+  clinical?: number;
 }
 
 /** Mean of BLEU-1, BLEU-4 and ROUGE-1 F (stemmed) between the answer and the ground truth. */
@@ -93,6 +97,8 @@ export interface AnswerRewardOptions {
   kind?: AnswerKind;
   text?: TextVariant;
   scale?: number;
+  /** Weight c of the clinical term for free text (not in the paper; default 0): score = (1 − c)·mean + c·clinical. */
+  clinical?: number;
 }
 
 /** r_ans for an extracted answer (see `extractAnswer`) against the ground truth. */
@@ -109,5 +115,9 @@ export function answerReward(extracted: string, groundTruth: string, opts: Answe
     return { kind, answer, score, reward: score * scale };
   }
   const freeText = freeTextScore(answer, groundTruth, opts.text ?? 'paper-code');
-  return { kind, answer, score: freeText.mean, reward: freeText.mean * scale, freeText };
+  const c = opts.clinical ?? 0;
+  if (c === 0) return { kind, answer, score: freeText.mean, reward: freeText.mean * scale, freeText };
+  const clinical = clinicalAgreement(answer, groundTruth);
+  const score = (1 - c) * freeText.mean + c * clinical;
+  return { kind, answer, score, reward: score * scale, freeText: { ...freeText, clinical } };
 }

@@ -27,6 +27,7 @@ export const DEFAULT_REWARD_SPEC: RewardSpec = {
   boxReward: 0.05,
   boxPenalty: 0.2,
   boxLimit: 0.15,
+  clinical: 0,
 };
 
 export interface RewardComponents {
@@ -54,7 +55,7 @@ export function computeReward(response: string, groundTruth: string, spec: Rewar
   const text = normalizeResponse(response);
   const format = formatReward(text);
   const extracted = extractAnswer(text);
-  const ans = answerReward(extracted, groundTruth, { kind, text: spec.text, scale: spec.answerScale });
+  const ans = answerReward(extracted, groundTruth, { kind, text: spec.text, scale: spec.answerScale, clinical: spec.clinical });
   const coo = coordinateReward(text, {
     variant: spec.coordinate,
     bound: spec.bound,

@@ -16,7 +16,7 @@ export interface Ablation {
   overrides: Record<string, unknown>;
 }
 
-/** The ablations of issue #6: reward terms, λ, floor vs cap, BLEU variant, β = 0, G, loss aggregation, std scaling. */
+/** The ablations of issue #6: reward terms, λ, floor vs cap, BLEU variant, β = 0, G, loss aggregation, std scaling; and the workbench's clinical term. */
 export const GRPO_ABLATIONS: Ablation[] = [
   { name: 'baseline (paper code)', overrides: {} },
   { name: 'no r_coo', overrides: { 'reward.coordinate': 'off' } },
@@ -28,6 +28,8 @@ export const GRPO_ABLATIONS: Ablation[] = [
   { name: 'G = 2', overrides: { 'grpo.groupSize': 2 } },
   { name: 'sequence-mean loss', overrides: { 'grpo.lossAgg': 'sequence' } },
   { name: 'no std scaling (Dr. GRPO)', overrides: { 'grpo.scaleRewards': false } },
+  // Not in the paper: the free-text score mixed half-and-half with CheXpert-label agreement.
+  { name: 'clinical term c = 0.5', overrides: { 'reward.clinical': 0.5 } },
 ];
 
 /** A directory name for an ablation. */

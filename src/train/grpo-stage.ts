@@ -78,8 +78,9 @@ split, with the paper's reward r = (1 − λ)·r_ans + λ·r_form + r_coo. DIR (
 data/runs/<profile>/stage3) receives checkpoint.bin (DeepMedix-R1-mini), steps.jsonl (per-step
 reward components, KL, clip fraction, entropy, lengths, zero-std groups, advantage histogram),
 config.json. Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/clipHigh,
---grpo.lossAgg=token|sequence, ...; reward ablations: --reward.lambda, --reward.coordinate=cap|floor|off,
---reward.format=false, --reward.text=paper-code|word.`;
+--grpo.lossAgg=token|sequence, --grpo.updateBatch (responses per backward pass), ...; reward ablations:
+--reward.lambda, --reward.coordinate=cap|floor|off, --reward.format=false, --reward.text=paper-code|word,
+--reward.clinical=C (not in the paper: CheXpert-label agreement mixed into the free-text score).`;
 
 /** `deepmedix train --stage grpo`: resolve paths, build the RL prompts, run, print a summary. */
 export async function grpoTrainCommand(

@@ -32,7 +32,7 @@ export function evaluateStage(ctx: JobContext): StageSpec<EvaluateSummary> {
   return {
     id: 'evaluate',
     what: 'Table 1 and VQA metrics on the held-out benchmark',
-    key: { version: 1 },
+    key: { version: 2 },
     after: ['cohort', 'stage1', 'stage2', 'stage3'],
     async run(dir) {
       const data = loadJobData(ctx);
@@ -46,7 +46,8 @@ export function evaluateStage(ctx: JobContext): StageSpec<EvaluateSummary> {
         writeJson(join(dir, file), { model, references: benchmarkPath(ctx), predictions: predPath, ...result });
         models[model] = { file, predictions: predPath, ...headline(result) };
         const h = models[model];
-        ctx.log(`  ${model.padEnd(42)} report weighted average ${h.reportAverage?.toFixed(4) ?? 'n/a'}, VQA accuracy ${h.vqaAccuracy?.toFixed(4) ?? 'n/a'}`);
+        const sources = h.vqaBySource ? ` (${Object.entries(h.vqaBySource).map(([k, v]) => `${k} images ${v.toFixed(4)}`).join(', ')})` : '';
+        ctx.log(`  ${model.padEnd(42)} report weighted average ${h.reportAverage?.toFixed(4) ?? 'n/a'}, VQA accuracy ${h.vqaAccuracy?.toFixed(4) ?? 'n/a'}${sources}`);
       }
       return { models };
     },

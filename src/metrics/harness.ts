@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { AnswerKind, InstructionRecord } from '../data/types.js';
 import { extractAnswer } from '../text/parse.js';
 import { reportMetrics, REPORT_COLUMNS, type ReportMetricOptions } from './report.js';
-import { vqaAccuracy, vqaScore, type VqaAccuracy } from './vqa.js';
+import { vqaAccuracy, vqaScore, type VqaAccuracy, type VqaItemResult } from './vqa.js';
 
 export interface Prediction {
   id: string;
@@ -25,6 +25,8 @@ export interface BenchmarkItem {
   answer: string;
   answerKind: AnswerKind;
   questionType: string;
+  /** The image source (InstructionRecord.source: 'synthetic', 'nih', …), when known. */
+  source?: string;
 }
 
 /** Read a JSONL file strictly: UTF-8 checked per line, each line an object; errors name file:line. */
@@ -104,7 +106,7 @@ export function splitOf(r: InstructionRecord): string {
 /** The benchmark item an instruction record is scored as (task family, split, answer kind, question type). */
 export function benchmarkItemOf(r: InstructionRecord): BenchmarkItem {
   const task = r.task.startsWith('report') ? 'report' : r.task === 'vqa' ? 'vqa' : 'other';
-  return { id: r.id, task, split: splitOf(r), answer: r.answer, answerKind: r.answerKind ?? 'free', questionType: r.questionType ?? r.task };
+  return { id: r.id, task, split: splitOf(r), answer: r.answer, answerKind: r.answerKind ?? 'free', questionType: r.questionType ?? r.task, ...(r.source ? { source: r.source } : {}) };
 }
 
 /** A benchmark: InstructionRecord lines (with task) or plain {id, text} report references. */
@@ -174,7 +176,7 @@ export interface EvaluateOptions extends ReportMetricOptions {
 /** Score matched pairs: Table 1 per report split, the weighted row, VQA per split. */
 export function evaluatePairs(matched: Matched, opts: EvaluateOptions = {}): EvaluationResult {
   const reportSplits = new Map<string, { hyp: string[]; ref: string[] }>();
-  const vqaSplits = new Map<string, { questionType: string; score: number }[]>();
+  const vqaSplits = new Map<string, VqaItemResult[]>();
   let notScored = 0;
   for (const { item, prediction } of matched.pairs) {
     if (item.task === 'report') {
@@ -185,7 +187,7 @@ export function evaluatePairs(matched: Matched, opts: EvaluateOptions = {}): Eva
     } else if (item.task === 'vqa') {
       let s = vqaSplits.get(item.split);
       if (!s) vqaSplits.set(item.split, (s = []));
-      s.push({ questionType: item.questionType, score: vqaScore(predictedReport(prediction, opts.extract), item.answer, item.answerKind) });
+      s.push({ questionType: item.questionType, score: vqaScore(predictedReport(prediction, opts.extract), item.answer, item.answerKind), ...(item.source ? { source: item.source } : {}) });
     } else notScored++;
   }
   const report: EvaluationResult['report'] = {};
@@ -216,6 +218,8 @@ export interface Headline {
   reportAverage: number | null;
   /** VQA accuracy over both VQA sets (items pooled). */
   vqaAccuracy: number | null;
+  /** The same per image source, pooled over the VQA sets, when the items come from more than one. */
+  vqaBySource?: Record<string, number>;
 }
 
 /** The two headline numbers of an evaluation (the main job's summary, notebook comparisons). */
@@ -224,5 +228,16 @@ export function headline(r: EvaluationResult): Headline {
   const reportAverage = r.weightedAverage ? r.weightedAverage.Average : rows.length === 1 ? rows[0].Average : null;
   const vqa = Object.values(r.vqa);
   const n = vqa.reduce((s, v) => s + v.n, 0);
-  return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
+  const pooled = new Map<string, { sum: number; n: number }>();
+  for (const v of vqa) {
+    for (const [src, a] of Object.entries(v.bySource ?? {})) {
+      const p = pooled.get(src) ?? { sum: 0, n: 0 };
+      p.sum += a.accuracy * a.n;
+      p.n += a.n;
+      pooled.set(src, p);
+    }
+  }
+  const vqaAccuracy = n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null;
+  if (pooled.size < 2) return { reportAverage, vqaAccuracy };
+  return { reportAverage, vqaAccuracy, vqaBySource: Object.fromEntries([...pooled].sort((a, b) => a[0].localeCompare(b[0])).map(([k, p]) => [k, p.sum / p.n])) };
 }

@@ -25,6 +25,8 @@ export function vqaScore(prediction: string, answer: string, kind: AnswerKind): 
 export interface VqaItemResult {
   questionType: string;
   score: number;
+  /** Where the item's image comes from (e.g. 'synthetic' phantoms, 'nih' real radiographs), when known. */
+  source?: string;
 }
 
 export interface VqaAccuracy {
@@ -34,23 +36,34 @@ export interface VqaAccuracy {
   meanOverTypes: number;
   n: number;
   byType: Record<string, { accuracy: number; n: number }>;
+  /** Per image source, when the items name one (the cohort's rendered phantoms vs real NIH images). */
+  bySource?: Record<string, { accuracy: number; n: number }>;
+}
+
+function meanBy<T>(items: readonly T[], key: (x: T) => string | undefined, score: (x: T) => number): Record<string, { accuracy: number; n: number }> {
+  const groups = new Map<string, number[]>();
+  for (const it of items) {
+    const k = key(it);
+    if (k === undefined) continue;
+    const g = groups.get(k);
+    if (g) g.push(score(it));
+    else groups.set(k, [score(it)]);
+  }
+  const out: Record<string, { accuracy: number; n: number }> = {};
+  for (const [k, s] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) out[k] = { accuracy: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+  return out;
 }
 
 export function vqaAccuracy(items: readonly VqaItemResult[]): VqaAccuracy {
   if (items.length === 0) throw new Error('VQA accuracy: no items');
-  const groups = new Map<string, number[]>();
-  for (const it of items) {
-    const g = groups.get(it.questionType);
-    if (g) g.push(it.score);
-    else groups.set(it.questionType, [it.score]);
-  }
-  const byType: VqaAccuracy['byType'] = {};
-  for (const [t, s] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) byType[t] = { accuracy: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+  const byType = meanBy(items, (x) => x.questionType, (x) => x.score);
+  const bySource = meanBy(items, (x) => x.source, (x) => x.score);
   const types = Object.values(byType);
   return {
     overall: items.reduce((s, x) => s + x.score, 0) / items.length,
     meanOverTypes: types.reduce((s, x) => s + x.accuracy, 0) / types.length,
     n: items.length,
     byType,
+    ...(Object.keys(bySource).length ? { bySource } : {}),
   };
 }

@@ -52,6 +52,13 @@ describe('metrics: VQA accuracy', () => {
     assert.equal(acc.overall, 2 / 3);
     assert.equal(acc.meanOverTypes, 0.75);
     assert.deepEqual(acc.byType, { presence: { accuracy: 0.5, n: 2 }, view: { accuracy: 1, n: 1 } });
+    assert.equal(acc.bySource, undefined, 'no source named, no breakdown');
+    const bySrc = vqaAccuracy([
+      { questionType: 'presence', score: 1, source: 'synthetic' },
+      { questionType: 'presence', score: 0, source: 'nih' },
+      { questionType: 'view', score: 1, source: 'nih' },
+    ]).bySource;
+    assert.deepEqual(bySrc, { nih: { accuracy: 0.5, n: 2 }, synthetic: { accuracy: 1, n: 1 } });
   });
 });
 
@@ -166,11 +173,21 @@ describe('harness: records as benchmark items, headline numbers', () => {
   it('scores a record as the benchmark file would, and pools VQA by item count', () => {
     const rec = { id: 'a', studyId: 's', patientId: 'p', task: 'vqa', vqaSet: 'ext-vqa', questionType: 'presence', images: [], prompt: 'q', answer: 'yes', answerKind: 'short', boxes: [] } as unknown as InstructionRecord;
     assert.deepEqual(benchmarkItemOf(rec), { id: 'a', task: 'vqa', split: 'ext_vqa', answer: 'yes', answerKind: 'short', questionType: 'presence' });
+    assert.equal(benchmarkItemOf({ ...rec, source: 'nih' } as InstructionRecord).source, 'nih');
     // VQA sets of 3 and 1 items at accuracy 1/3 and 1: pooled (1 + 1) / 4 = 0.5, not the mean of the sets (2/3).
     const vqa = { ext_vqa: { overall: 1 / 3, n: 3 }, cxr_vqa: { overall: 1, n: 1 } };
     const h = headline({ report: { mimic_findings: { Average: 0.2 } }, weightedAverage: { Average: 0.25 }, vqa } as unknown as Parameters<typeof headline>[0]);
     assert.equal(h.reportAverage, 0.25, 'the weighted average when there is one');
     assert.equal(h.vqaAccuracy, 0.5);
     assert.deepEqual(headline({ report: {}, weightedAverage: null, vqa: {} } as unknown as Parameters<typeof headline>[0]), { reportAverage: null, vqaAccuracy: null });
+    // By image source, pooled over the sets: synthetic (2·0.5 + 1·1) / 3, nih 0 / 1.
+    const bySource = {
+      ext_vqa: { overall: 1 / 3, n: 3, bySource: { synthetic: { accuracy: 0.5, n: 2 }, nih: { accuracy: 0, n: 1 } } },
+      cxr_vqa: { overall: 1, n: 1, bySource: { synthetic: { accuracy: 1, n: 1 } } },
+    };
+    const hs = headline({ report: {}, weightedAverage: null, vqa: bySource } as unknown as Parameters<typeof headline>[0]);
+    assert.deepEqual(Object.keys(hs.vqaBySource!), ['nih', 'synthetic']);
+    assert.equal(hs.vqaBySource!.nih, 0);
+    assert.ok(Math.abs(hs.vqaBySource!.synthetic - 2 / 3) < 1e-12);
   });
 });

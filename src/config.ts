@@ -245,13 +245,11 @@ export const DEFAULTS: Config = {
     clipHigh: 0.2,
     beta: 0.01,
     mu: 1,
-    // From the weight-2 cold start (0.247/0.606 on the full benchmark), no setting beat random weight noise:
-    // σ = 1e-3 perturbations of the cold-start weights score 0.253–0.257 / 0.587–0.617 (3 seeds), while
-    // GRPO with 8 prompts per step scored 0.214–0.245 / 0.574–0.608 over seeds 7/8, lr 3e-5/1e-4,
-    // temperature 1/0.7, word BLEU and r_coo off (scratch runs, 60 steps each; see the #6 note).
-    // Measured on the default cohort from a cold-start checkpoint (60 steps, 160 held-out items):
-    // 3e-5 raised format compliance and the report average with VQA unchanged; 1e-4 learned boxes
-    // and VQA but lost report text. (1e-5, the scale EasyR1 uses for 7B models, was not measured.)
+    // No setting made stage 3 reliably beat the cold start (0.264/0.636 on 1,200 validation items,
+    // 0.247/0.606 on the benchmark); means over seeds, validation | benchmark (notebook 05, #6 note):
+    // these defaults (T = 1, seeds 7-10) 0.253/0.643 | 0.243/0.606; temperature 0.7 (seeds 7-12)
+    // 0.262/0.638 | 0.260/0.603; 120 steps, 8 prompts per step, top-p 0.9, more VQA prompts: no
+    // better; mu = 4: 0.220/0.600. lr 1e-4 lost report text in earlier runs; 1e-5 was not measured.
     lr: 3e-5,
     temperature: 1.0,
     topP: 1.0,

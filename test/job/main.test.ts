@@ -80,7 +80,7 @@ describe('main job (smoke profile, end to end)', function () {
     const stepsPath = join(runDir, 'stages', 'stage3', 'model', 'steps.jsonl');
     const before = readJsonl<{ step: number }>(stepsPath);
     // (HTML figures only this time: Chromium's export was checked by the first run.)
-    const changed = await job({ 'grpo.steps': 3, 'grpo.temperature': 0.7 }, ['html']);
+    const changed = await job({ 'grpo.steps': 3, 'grpo.temperature': 0.9 }, ['html']);
     assert.deepEqual(status(changed), {
       cohort: 'skipped', stage1: 'skipped', synthesis: 'skipped', stage2: 'skipped',
       stage3: 'ran', evaluate: 'ran', arena: 'ran', figures: 'ran',

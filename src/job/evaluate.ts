@@ -4,7 +4,7 @@
  * beside a constant baseline built from the training split.
  */
 import { join } from 'node:path';
-import { evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, type Headline } from '../metrics/harness.js';
+import { evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, vqaBySource, type Headline } from '../metrics/harness.js';
 import type { StageSpec } from '../pipeline.js';
 import { constantBaseline } from '../train/stage1eval.js';
 import { writeJson, writeJsonl } from '../util/fsx.js';
@@ -16,7 +16,7 @@ export const BASELINE_NAME = 'Constant (most frequent training answer)';
 
 export interface EvaluateSummary {
   /** model name -> results.json path (relative to the stage directory) and headline numbers. */
-  models: Record<string, { file: string; predictions: string } & Headline>;
+  models: Record<string, { file: string; predictions: string; vqaBySource?: Record<string, number> } & Headline>;
 }
 
 
@@ -44,9 +44,10 @@ export function evaluateStage(ctx: JobContext): StageSpec<EvaluateSummary> {
         const result = evaluatePairs(matchPredictions(items, readPredictions(predPath), { predictionsPath: predPath }));
         const file = `results-${Object.keys(models).length}.json`;
         writeJson(join(dir, file), { model, references: benchmarkPath(ctx), predictions: predPath, ...result });
-        models[model] = { file, predictions: predPath, ...headline(result) };
+        const bySource = vqaBySource(result);
+        models[model] = { file, predictions: predPath, ...headline(result), ...(bySource ? { vqaBySource: bySource } : {}) };
         const h = models[model];
-        const sources = h.vqaBySource ? ` (${Object.entries(h.vqaBySource).map(([k, v]) => `${k} images ${v.toFixed(4)}`).join(', ')})` : '';
+        const sources = bySource ? ` (${Object.entries(bySource).map(([k, v]) => `${k} images ${v.toFixed(4)}`).join(', ')})` : '';
         ctx.log(`  ${model.padEnd(42)} report weighted average ${h.reportAverage?.toFixed(4) ?? 'n/a'}, VQA accuracy ${h.vqaAccuracy?.toFixed(4) ?? 'n/a'}${sources}`);
       }
       return { models };

@@ -218,8 +218,6 @@ export interface Headline {
   reportAverage: number | null;
   /** VQA accuracy over both VQA sets (items pooled). */
   vqaAccuracy: number | null;
-  /** The same per image source, pooled over the VQA sets, when the items come from more than one. */
-  vqaBySource?: Record<string, number>;
 }
 
 /** The two headline numbers of an evaluation (the main job's summary, notebook comparisons). */
@@ -228,8 +226,13 @@ export function headline(r: EvaluationResult): Headline {
   const reportAverage = r.weightedAverage ? r.weightedAverage.Average : rows.length === 1 ? rows[0].Average : null;
   const vqa = Object.values(r.vqa);
   const n = vqa.reduce((s, v) => s + v.n, 0);
+  return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
+}
+
+/** VQA accuracy per image source, pooled over the VQA sets; null unless the items come from more than one source. */
+export function vqaBySource(r: EvaluationResult): Record<string, number> | null {
   const pooled = new Map<string, { sum: number; n: number }>();
-  for (const v of vqa) {
+  for (const v of Object.values(r.vqa)) {
     for (const [src, a] of Object.entries(v.bySource ?? {})) {
       const p = pooled.get(src) ?? { sum: 0, n: 0 };
       p.sum += a.accuracy * a.n;
@@ -237,7 +240,6 @@ export function headline(r: EvaluationResult): Headline {
       pooled.set(src, p);
     }
   }
-  const vqaAccuracy = n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null;
-  if (pooled.size < 2) return { reportAverage, vqaAccuracy };
-  return { reportAverage, vqaAccuracy, vqaBySource: Object.fromEntries([...pooled].sort((a, b) => a[0].localeCompare(b[0])).map(([k, p]) => [k, p.sum / p.n])) };
+  if (pooled.size < 2) return null;
+  return Object.fromEntries([...pooled].sort((a, b) => a[0].localeCompare(b[0])).map(([k, p]) => [k, p.sum / p.n]));
 }

@@ -157,6 +157,9 @@ export interface Config {
      * model, one pass over 128 responses ran out of wasm memory).
      */
     updateBatch: number;
+    /** Validation probe: held-out prompts (from the validation split) whose greedy answers are scored every valEvery steps (0: no probe). */
+    valPrompts: number;
+    valEvery: number;
     /** RL prompts: items drawn for VQA per item of each other task (VQA question types take turns). */
     vqaWeight: number;
   };
@@ -262,6 +265,8 @@ export const DEFAULTS: Config = {
     scaleRewards: true,
     lossAgg: 'token',
     updateBatch: 32,
+    valPrompts: 64,
+    valEvery: 20,
     vqaWeight: 1,
   },
   reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15, clinical: 0 },
@@ -279,7 +284,7 @@ export const PROFILE_OVERRIDES: Record<ProfileName, DeepPartial<Config>> = {
     model: { imageSize: 32, patchSize: 8, mergePatches: 1, dModel: 32, nLayers: 1, encoderLayers: 1, nHeads: 2, dFf: 64, maxLen: 128, vocabSize: 1000 },
     sft: { epochs: 1, batchSize: 16, lr: 3e-3, warmupSteps: 3, valItems: 16, evalSamples: 2 },
     coldstart: { epochs: 1, batchSize: 8, warmupSteps: 2, samples: 60 },
-    grpo: { steps: 2, batchPrompts: 2, groupSize: 4, maxNewTokens: 32 },
+    grpo: { steps: 2, batchPrompts: 2, groupSize: 4, maxNewTokens: 32, valPrompts: 4, valEvery: 1 },
     arena: { battles: 200, bootstrap: 20 },
   },
   default: {},

@@ -35,7 +35,7 @@ ${COMMON_FLAGS}`,
       const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
       await initBackend();
       const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet: Boolean(args.flags.quiet) });
-      return grpoTrainCommand(config, { init: stringFlag(args, 'init'), out: stringFlag(args, 'out'), train: data.train, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet: Boolean(args.flags.quiet) });
+      return grpoTrainCommand(config, { init: stringFlag(args, 'init'), out: stringFlag(args, 'out'), train: data.train, val: data.val, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet: Boolean(args.flags.quiet) });
     }
     if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' or 'grpo' (got ${stage === undefined ? 'nothing' : `'${stage}'`}); stage 2 runs in 'deepmedix run' and notebook 04`);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);

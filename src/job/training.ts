@@ -100,6 +100,9 @@ export interface GrpoSummary {
   /** Mean total reward over the first and the last fifth of the steps. */
   rewardFirst: number;
   rewardLast: number;
+  /** Greedy reward on the validation probe at the first and last probe (null without a probe). */
+  validationFirst: number | null;
+  validationLast: number | null;
   predictions: number;
 }
 
@@ -113,12 +116,20 @@ export function stage3Stage(ctx: JobContext): StageSpec<GrpoSummary> {
     async run() {
       const data = loadJobData(ctx);
       const out = modelDir(ctx, 'stage3');
-      const r = await trainGrpoStage(c, { init: modelDir(ctx, 'stage2'), train: data.train, imageRoot: data.dir, out, resume: true, quiet: ctx.quiet });
+      const r = await trainGrpoStage(c, { init: modelDir(ctx, 'stage2'), train: data.train, val: data.val, imageRoot: data.dir, out, resume: true, quiet: ctx.quiet });
       const fifth = Math.max(1, Math.round(r.logs.length / 5));
       const rewards = r.logs.map((l) => l.reward.total.mean);
-      const summary = { steps: r.logs.length, rewardFirst: mean(rewards.slice(0, fifth)), rewardLast: mean(rewards.slice(-fifth)) };
+      const v = r.validation;
+      const summary = {
+        steps: r.logs.length,
+        rewardFirst: mean(rewards.slice(0, fifth)),
+        rewardLast: mean(rewards.slice(-fifth)),
+        validationFirst: v.length ? v[0].reward.total : null,
+        validationLast: v.length ? v[v.length - 1].reward.total : null,
+      };
       r.dispose();
       ctx.log(`  GRPO ${summary.steps} steps: mean reward ${summary.rewardFirst.toFixed(4)} (first fifth) -> ${summary.rewardLast.toFixed(4)} (last fifth)`);
+      if (v.length > 1) ctx.log(`  validation probe (${v[0].n} held-out prompts, greedy): reward ${v[0].reward.total.toFixed(4)} -> ${v[v.length - 1].reward.total.toFixed(4)}`);
       const p = await predictBenchmark(ctx, 'stage3', data.benchmark, data.dir);
       return { ...summary, predictions: p.n };
     },

@@ -15,6 +15,7 @@ import { appendJsonl, atomicWrite, readJsonl } from '../util/fsx.js';
 import { Progress } from '../util/progress.js';
 import { GrpoTrainer, type GrpoState, type GrpoStepLog, type GrpoTrainerOptions } from './grpo.js';
 import { frozenCopy, VlmPolicy, type GrpoPrompt } from './grpo-policy.js';
+import { GRPO_VALIDATION_LOG, validateGrpo, type GrpoValidationLog } from './grpo-validate.js';
 
 export const GRPO_LOG = 'steps.jsonl';
 
@@ -35,8 +36,15 @@ export interface GrpoRunOptions {
   /** Checkpoint every this many steps (default 10; the end is always saved). */
   checkpointEvery?: number;
   trainer?: GrpoTrainerOptions;
+  /**
+   * Held-out prompts scored by greedy decoding at step 0, every `every` steps and at the end
+   * (`validation.jsonl`); none: no probe.
+   */
+  validation?: { prompts: readonly GrpoPrompt[]; every: number };
   /** Called after every step (live curves in a notebook). */
   onStep?: (log: GrpoStepLog, trainer: GrpoTrainer) => void;
+  /** Called after every validation probe. */
+  onValidation?: (log: GrpoValidationLog) => void;
   quiet?: boolean;
 }
 
@@ -44,6 +52,8 @@ export interface GrpoRunResult {
   model: VisionLanguageModel;
   tokenizer: Tokenizer;
   logs: GrpoStepLog[];
+  /** The validation probe's logs (empty without a probe). */
+  validation: GrpoValidationLog[];
   /** The caller disposes: model, reference (when kept) and trainer. */
   dispose(): void;
 }
@@ -76,7 +86,9 @@ export async function runGrpo(o: GrpoRunOptions): Promise<GrpoRunResult> {
     { seed: config.seed, ...o.trainer },
   );
   const logPath = join(out, GRPO_LOG);
+  const valPath = join(out, GRPO_VALIDATION_LOG);
   let logs: GrpoStepLog[] = [];
+  let validation: GrpoValidationLog[] = [];
   const ck = (o.resume ?? true) && hasCheckpoint(out) ? readCheckpoint(out) : null;
   if (ck && ck.header.state.stage === 'grpo') {
     loadWeightsInto(model, ck);
@@ -86,9 +98,20 @@ export async function runGrpo(o: GrpoRunOptions): Promise<GrpoRunResult> {
     // A reference is the starting model, not the checkpoint: it came from `init` above.
     logs = existsSync(logPath) ? readJsonl<GrpoStepLog>(logPath, { repairTornTail: true }).filter((l) => l.step <= state.step) : [];
     atomicWrite(logPath, logs.map((l) => JSON.stringify(l) + '\n').join(''));
+    validation = existsSync(valPath) ? readJsonl<GrpoValidationLog>(valPath, { repairTornTail: true }).filter((l) => l.step <= state.step) : [];
+    atomicWrite(valPath, validation.map((l) => JSON.stringify(l) + '\n').join(''));
   } else {
     atomicWrite(logPath, '');
+    atomicWrite(valPath, '');
   }
+  const probe = () => {
+    if (!o.validation || o.validation.prompts.length === 0 || validation.some((v) => v.step === trainer.step)) return;
+    const v = validateGrpo(trainer.policy, o.validation.prompts, config.reward, { step: trainer.step, maxNewTokens: config.grpo.maxNewTokens });
+    appendJsonl(valPath, v);
+    validation.push(v);
+    o.onValidation?.(v);
+  };
+  probe();
   const save = () => saveCheckpoint(out, { model, tokenizer, config, state: { stage: 'grpo', ...trainer.getState() }, extra: trainer.optimizer.stateTensors() });
   const progress = new Progress({ label: 'GRPO', total: steps, quiet: o.quiet });
   progress.tick(trainer.step);
@@ -99,14 +122,18 @@ export async function runGrpo(o: GrpoRunOptions): Promise<GrpoRunResult> {
     logs.push(log);
     o.onStep?.(log, trainer);
     progress.tick(1, `r ${log.reward.total.mean.toFixed(3)} kl ${log.kl === null ? '-' : log.kl.toFixed(4)} clip ${log.clipFraction.toFixed(3)} len ${log.responseLength.mean.toFixed(1)}`);
+    const vEvery = o.validation?.every ?? 0;
+    if (vEvery > 0 && trainer.step % vEvery === 0) probe();
     if (every > 0 && trainer.step % every === 0 && trainer.step < steps) save();
   }
+  probe();
   save();
   progress.finish();
   return {
     model,
     tokenizer,
     logs,
+    validation,
     dispose() {
       trainer.dispose();
       reference?.dispose();

@@ -39,6 +39,8 @@ export interface GrpoStageOptions extends Omit<GrpoRunOptions, 'config' | 'data'
   init?: string;
   /** The training split's instruction records (the RL prompts are chosen from them). */
   train: InstructionRecord[];
+  /** The validation split's records: grpo.valPrompts of them become the validation probe (none: no probe). */
+  val?: InstructionRecord[];
   /** Directory their relative image paths are resolved against (the cohort directory). */
   imageRoot: string;
   /** Number of RL prompts (default: steps × batchPrompts, i.e. each prompt seen about once). */
@@ -67,9 +69,11 @@ export async function trainGrpoStage(config: Config, o: GrpoStageOptions): Promi
   const init = o.init ?? defaultGrpoInit(config);
   if (!init) throw new Error(`grpo: no starting checkpoint: pass --init DIR, or train stage 1/2 first (looked in ${stageDir(config, 'stage2')}/model, ${stageDir(config, 'stage2')} and ${stageDir(config, 'stage1')})`);
   if (!existsSync(init)) throw new Error(`grpo: --init ${init} does not exist`);
-  const { train, imageRoot, prompts, ...run } = o;
+  const { train, val, imageRoot, prompts, ...run } = o;
   const data = await grpoStagePrompts(config, init, train, imageRoot, { prompts, quiet: o.quiet });
-  return runGrpo({ ...run, config, data, init });
+  const nVal = Math.min(config.grpo.valPrompts, val?.length ?? 0);
+  const validation = nVal > 0 && config.grpo.valEvery > 0 ? { prompts: await grpoStagePrompts(config, init, val!, imageRoot, { prompts: nVal, quiet: true }), every: config.grpo.valEvery } : undefined;
+  return runGrpo({ ...run, config, data, init, validation });
 }
 
 export const GRPO_USAGE = `Stage 3 (--stage grpo, the paper's online RL): GRPO from the cold-start checkpoint (--init DIR;
@@ -77,7 +81,7 @@ default data/runs/<profile>/stage2/model, else stage1) on RL prompts drawn from 
 split, with the paper's reward r = (1 − λ)·r_ans + λ·r_form + r_coo. DIR (default
 data/runs/<profile>/stage3) receives checkpoint.bin (DeepMedix-R1-mini), steps.jsonl (per-step
 reward components, KL, clip fraction, entropy, lengths, zero-std groups, advantage histogram),
-config.json. Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/clipHigh,
+config.json, validation.jsonl (greedy reward on grpo.valPrompts held-out prompts every grpo.valEvery steps). Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/clipHigh,
 --grpo.lossAgg=token|sequence, --grpo.updateBatch (responses per backward pass), ...; reward ablations:
 --reward.lambda, --reward.coordinate=cap|floor|off, --reward.format=false, --reward.text=paper-code|word,
 --reward.clinical=C (not in the paper: CheXpert-label agreement mixed into the free-text score).`;
@@ -85,15 +89,19 @@ config.json. Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/
 /** `deepmedix train --stage grpo`: resolve paths, build the RL prompts, run, print a summary. */
 export async function grpoTrainCommand(
   config: Config,
-  o: { init?: string; out?: string; train: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
+  o: { init?: string; out?: string; train: InstructionRecord[]; val?: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
 ): Promise<number> {
   const out = o.out ?? stageDir(config, 'stage3');
   refuseOverwrite(out, o.resume);
-  const r = await trainGrpoStage(config, { init: o.init, train: o.train, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
+  const r = await trainGrpoStage(config, { init: o.init, train: o.train, val: o.val, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
   const last = r.logs.slice(-Math.max(1, Math.round(r.logs.length / 5)));
   const first = r.logs.slice(0, Math.max(1, Math.round(r.logs.length / 5)));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   console.log(`GRPO: ${r.logs.length} steps; mean reward ${mean(first.map((l) => l.reward.total.mean)).toFixed(4)} (first fifth) -> ${mean(last.map((l) => l.reward.total.mean)).toFixed(4)} (last fifth)`);
+  if (r.validation.length > 1) {
+    const [a, b] = [r.validation[0], r.validation[r.validation.length - 1]];
+    console.log(`validation probe (${a.n} held-out prompts, greedy): reward ${a.reward.total.toFixed(4)} at step ${a.step} -> ${b.reward.total.toFixed(4)} at step ${b.step}`);
+  }
   console.log(`checkpoint: ${join(out, 'checkpoint.bin')}; step log: ${join(out, 'steps.jsonl')}`);
   r.dispose();
   return 0;

@@ -128,6 +128,7 @@ export function validateGrpoConfig(c: GrpoConfig): void {
   if (!(c.topP > 0 && c.topP <= 1)) bad(`topP must be in (0, 1] (got ${c.topP})`);
   if (!(c.stdEps >= 0)) bad(`stdEps must be ≥ 0 (got ${c.stdEps})`);
   if (!(c.lr > 0)) bad(`lr must be > 0 (got ${c.lr})`);
+  if (!(Number.isInteger(c.valPrompts) && c.valPrompts >= 0 && Number.isInteger(c.valEvery) && c.valEvery >= 0)) bad(`valPrompts and valEvery must be integers ≥ 0 (got ${c.valPrompts}, ${c.valEvery})`);
   if (!(Number.isInteger(c.updateBatch) && c.updateBatch >= 0)) bad(`updateBatch must be an integer ≥ 0 (0: the whole batch in one pass; got ${c.updateBatch})`);
 }
 

@@ -178,6 +178,32 @@ describe('GRPO trainer', () => {
       });
     }
 
+    it('the validation probe scores fixed held-out prompts greedily and changes nothing about training', async () => {
+      const config = { ...DEFAULTS, seed: 4, grpo: small };
+      const heldOut = data.slice(0, 2);
+      const run = async (validation?: { prompts: GrpoPrompt[]; every: number }) => {
+        const out = mkdtempSync(join(tmpdir(), 'grpo-v-'));
+        dirs.push(out);
+        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps: 3, quiet: true, validation });
+        const w = Array.from(r.model.params.get('head.w')!.dataSync()).slice(0, 50);
+        r.dispose();
+        return { r, w, out };
+      };
+      const plain = await run();
+      const probed = await run({ prompts: heldOut, every: 2 });
+      assert.deepEqual(plain.r.validation, []);
+      // Step 0 (the start), every 2 steps, and the end.
+      assert.deepEqual(probed.r.validation.map((v) => v.step), [0, 2, 3]);
+      assert.deepEqual(readJsonl<{ step: number }>(join(probed.out, 'validation.jsonl')).map((v) => v.step), [0, 2, 3]);
+      for (const v of probed.r.validation) {
+        assert.equal(v.n, 2);
+        assert.ok(Math.abs(v.reward.total - (0.9 * v.reward.answer + 0.1 * v.reward.format + v.reward.coordinate)) < 1e-9);
+      }
+      // Its own random stream: the training steps and weights are the same as without the probe.
+      assert.deepEqual(probed.r.logs.map((l) => l.reward.total.mean), plain.r.logs.map((l) => l.reward.total.mean));
+      probed.w.forEach((v, i) => assert.equal(v, plain.w[i], `weight ${i}`));
+    });
+
     it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
       const config = { ...DEFAULTS, seed: 4, grpo: small };
       const run = async (out: string, steps: number) => {

@@ -265,7 +265,7 @@ export const DEFAULTS: Config = {
     scaleRewards: true,
     lossAgg: 'token',
     updateBatch: 32,
-    valPrompts: 64,
+    valPrompts: 200,
     valEvery: 20,
     vqaWeight: 1,
   },

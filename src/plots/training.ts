@@ -57,8 +57,13 @@ export function grpoCurvesFigure(rows: LogRow[], o: CurveOptions = {}): FigureSp
     const y = pts.map((r) => r[k] as number);
     const ax = i === 0 ? '' : String(i + 1);
     const color = seriesColor(i);
-    data.push({ type: 'scatter', mode: 'lines', x, y, xaxis: `x${ax}`, yaxis: `y${ax}`, line: { color, width: 1 }, opacity: 0.3, name: k, hoverinfo: 'skip' });
-    data.push({ type: 'scatter', mode: 'lines', x, y: movingAverage(y, smooth), xaxis: `x${ax}`, yaxis: `y${ax}`, line: { color, width: 2 }, name: `${k} (avg ${smooth})` });
+    if (pts.length < rows.length / 2) {
+      // A sparse series (the validation probe, every few steps): its points, joined, unsmoothed.
+      data.push({ type: 'scatter', mode: 'lines+markers', x, y, xaxis: `x${ax}`, yaxis: `y${ax}`, line: { color, width: 2 }, name: k });
+    } else {
+      data.push({ type: 'scatter', mode: 'lines', x, y, xaxis: `x${ax}`, yaxis: `y${ax}`, line: { color, width: 1 }, opacity: 0.3, name: k, hoverinfo: 'skip' });
+      data.push({ type: 'scatter', mode: 'lines', x, y: movingAverage(y, smooth), xaxis: `x${ax}`, yaxis: `y${ax}`, line: { color, width: 2 }, name: `${k} (avg ${smooth})` });
+    }
     layout[`xaxis${ax}`] = axis(Math.floor(i / cols) === nrows - 1 ? 'step' : '', { title: { text: Math.floor(i / cols) === nrows - 1 ? 'step' : '', standoff: 4 } });
     layout[`yaxis${ax}`] = axis('');
     annotations.push({ text: `<b>${k}</b>`, xref: `x${ax} domain`, yref: `y${ax} domain`, x: 0, y: 1.12, xanchor: 'left', showarrow: false, font: { size: 12 } });

@@ -4,11 +4,12 @@
  * notebook 05, and of ablation runs for notebook 08.
  */
 import type { GrpoStepLog } from './grpo.js';
+import type { GrpoValidationLog } from './grpo-validate.js';
 import type { DissectedResponse, DissectedStep } from './grpo-dissect.js';
 
 /** One flat row per step with the quantities worth plotting, named as in the paper / peers' logs. */
-export function grpoLogRows(logs: readonly GrpoStepLog[]): ({ step: number } & Record<string, number>)[] {
-  return logs.map((l) => ({
+export function grpoLogRows(logs: readonly GrpoStepLog[], validation: readonly GrpoValidationLog[] = []): ({ step: number } & Record<string, number>)[] {
+  const rows: ({ step: number } & Record<string, number>)[] = logs.map((l) => ({
     step: l.step,
     reward: l.reward.total.mean,
     reward_std: l.reward.total.std,
@@ -23,6 +24,13 @@ export function grpoLogRows(logs: readonly GrpoStepLog[]): ({ step: number } & R
     frac_reward_zero_std: l.fracRewardZeroStd,
     grad_norm: l.gradNorm,
   }));
+  // The validation probe's greedy reward joins the row of its step (step 0, before any update, gets its own row).
+  for (const v of validation) {
+    let row = rows.find((r) => r.step === v.step);
+    if (!row) rows.push((row = { step: v.step }));
+    row.val_reward = v.reward.total;
+  }
+  return rows.sort((a, b) => a.step - b.step);
 }
 
 const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : Number.isNaN(v) ? '–' : String(v));

@@ -65,6 +65,12 @@ describe('plots: figure builders', () => {
     assert.equal(spec.data.length, 4);
     assert.deepEqual(spec.data[1].y, [1, 1.5]);
     assert.equal(spec.data[3].xaxis, 'x2');
+    // A series on a few of the steps (the validation probe) is drawn as its points, unsmoothed: one trace.
+    const rows = Array.from({ length: 10 }, (_, i) => ({ step: i + 1, reward: i, ...(i % 5 === 4 ? { val_reward: i / 10 } : {}) }));
+    const sparse = grpoCurvesFigure(rows, { smooth: 2 });
+    assert.equal(sparse.data.length, 3);
+    assert.deepEqual(sparse.data[2].y, [0.4, 0.9]);
+    assert.equal(sparse.data[2].mode, 'lines+markers');
   });
 
   it('report splits: the paper\'s four in order, then others, weighted average last; missing SFT/RL models skip Fig. 1e', () => {

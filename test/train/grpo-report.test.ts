@@ -28,6 +28,11 @@ describe('GRPO report views', () => {
     assert.equal('kl' in rows[1], false);
     assert.equal(rows[1].boxes_per_response, 4);
     assert.equal(rows[0].frac_reward_zero_std, 0.5);
+    // The validation probe joins its step's row; step 0 gets a row of its own, first.
+    const probe = (step: number, total: number) => ({ step, n: 2, reward: { total, answer: 0, format: 0, coordinate: 0 }, byTask: {}, seconds: 0 });
+    const withVal = grpoLogRows([log(1, 0.01, 2), log(2, null, 4)], [probe(0, 0.5), probe(2, 0.7)]);
+    assert.deepEqual(withVal.map((r) => [r.step, r.val_reward]), [[0, 0.5], [1, undefined], [2, 0.7]]);
+    assert.equal(withVal[2].boxes_per_response, 4);
   });
 
   it('escapes table cells and averages the tail of each ablation run', () => {

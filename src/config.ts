@@ -162,6 +162,11 @@ export interface Config {
     valEvery: number;
     /** RL prompts: items drawn for VQA per item of each other task (VQA question types take turns). */
     vqaWeight: number;
+    /**
+     * Not in the default recipe: share of the RL prompts that are VQA questions on real NIH radiographs
+     * (../shared/data/nih-cxr) of patients outside the benchmark (src/train/grpo-real.ts). 0: phantoms only.
+     */
+    realVqaShare: number;
   };
   reward: {
     /** λ in r = (1 − λ)·r_ans + λ·r_form + r_coo. */
@@ -268,6 +273,7 @@ export const DEFAULTS: Config = {
     valPrompts: 200,
     valEvery: 20,
     vqaWeight: 1,
+    realVqaShare: 0,
   },
   reward: { lambda: 0.1, coordinate: 'cap', format: true, text: 'paper-code', bound: 512, answerScale: 1.5, boxReward: 0.05, boxPenalty: 0.2, boxLimit: 0.15, clinical: 0 },
   arena: { battles: 2000, sampler: 'active', judge: 'offline', bootstrap: 200, uniformMix: 0.3, variance: 'ipw', maxRetries: 2, concurrency: 1 },

@@ -1,4 +1,5 @@
 /** `deepmedix train --stage sft`: stage-1 instruction fine-tuning on a cohort -> a checkpoint. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend.js';
 import { resolveConfig } from '../config.js';
@@ -6,6 +7,8 @@ import { countParams } from '../model/spec.js';
 import { trainSft } from '../train/sft.js';
 import { defaultCohortDir, stage1Data } from '../train/stage1data.js';
 import { parseArgs, stringFlag, UsageError } from '../util/args.js';
+import { readJsonl } from '../util/fsx.js';
+import type { InstructionRecord } from '../data/types.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 import { GRPO_USAGE, grpoTrainCommand } from '../train/grpo-stage.js';
 
@@ -35,7 +38,10 @@ ${COMMON_FLAGS}`,
       const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
       await initBackend();
       const data = await stage1Data(config, stringFlag(args, 'cohort') ?? defaultCohortDir(config), { build: true, quiet: Boolean(args.flags.quiet) });
-      return grpoTrainCommand(config, { init: stringFlag(args, 'init'), out: stringFlag(args, 'out'), train: data.train, val: data.val, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet: Boolean(args.flags.quiet) });
+      // The benchmark's NIH patients stay out of --grpo.realVqaShare's real RL prompts.
+      const benchFile = join(data.cohortDir, 'xraybench.jsonl');
+      const benchmark = existsSync(benchFile) ? readJsonl<InstructionRecord>(benchFile) : undefined;
+      return grpoTrainCommand(config, { init: stringFlag(args, 'init'), out: stringFlag(args, 'out'), train: data.train, val: data.val, benchmark, imageRoot: data.cohortDir, resume: Boolean(args.flags.resume), quiet: Boolean(args.flags.quiet) });
     }
     if (stage !== 'sft') throw new UsageError(`--stage must be 'sft' or 'grpo' (got ${stage === undefined ? 'nothing' : `'${stage}'`}); stage 2 runs in 'deepmedix run' and notebook 04`);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);

@@ -116,7 +116,7 @@ export function stage3Stage(ctx: JobContext): StageSpec<GrpoSummary> {
     async run() {
       const data = loadJobData(ctx);
       const out = modelDir(ctx, 'stage3');
-      const r = await trainGrpoStage(c, { init: modelDir(ctx, 'stage2'), train: data.train, val: data.val, imageRoot: data.dir, out, resume: true, quiet: ctx.quiet });
+      const r = await trainGrpoStage(c, { init: modelDir(ctx, 'stage2'), train: data.train, val: data.val, benchmark: data.benchmark, imageRoot: data.dir, out, resume: true, quiet: ctx.quiet });
       const fifth = Math.max(1, Math.round(r.logs.length / 5));
       const rewards = r.logs.map((l) => l.reward.total.mean);
       const v = r.validation;

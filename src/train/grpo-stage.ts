@@ -11,7 +11,9 @@ import { hasCheckpoint, readCheckpoint, refuseOverwrite } from '../model/checkpo
 import { selectForSynthesis } from '../reasoning/pipeline.js';
 import { loadTemplates, templatesPath } from '../reasoning/templates.js';
 import { Tokenizer } from '../text/tokenizer.js';
+import { sharedPath } from '../util/paths.js';
 import { grpoPromptsFromRecords } from './grpo-data.js';
+import { mixRealRecords, realVqaRecords } from './grpo-real.js';
 import type { GrpoPrompt } from './grpo-policy.js';
 import { runGrpo, type GrpoRunOptions, type GrpoRunResult } from './grpo-run.js';
 
@@ -34,6 +36,22 @@ export function selectRlRecords(train: InstructionRecord[], n: number, seed: num
   return selectForSynthesis(train, Math.min(n, train.length), seed + 3, { vqa: vqaWeight });
 }
 
+/**
+ * The real-radiograph VQA records that grpo.realVqaShare mixes into the RL prompts (none at 0):
+ * NIH studies of patients with no item in `benchmark`.
+ */
+export function realRlRecords(config: Config, benchmark: readonly InstructionRecord[] | undefined): InstructionRecord[] {
+  const share = config.grpo.realVqaShare;
+  if (!(share >= 0 && share < 1)) throw new Error(`grpo.realVqaShare must be in [0, 1) (got ${share})`);
+  if (share === 0) return [];
+  const root = sharedPath('data', 'nih-cxr');
+  if (!root) throw new Error('grpo.realVqaShare > 0 needs the NIH radiographs in ../shared/data/nih-cxr, which are absent');
+  if (!benchmark) throw new Error("grpo.realVqaShare > 0 needs the benchmark's records (the cohort's xraybench.jsonl, written by 'deepmedix run' or 'deepmedix cohort') to keep its NIH patients out of the RL prompts");
+  const records = realVqaRecords(benchmark, { root, frame: config.cohort.frame, seed: config.seed });
+  if (records.length === 0) throw new Error(`grpo.realVqaShare: every NIH patient in ${root} is in the benchmark; no real images are left for RL`);
+  return records;
+}
+
 export interface GrpoStageOptions extends Omit<GrpoRunOptions, 'config' | 'data' | 'init' | 'model'> {
   /** Starting checkpoint (default: `defaultGrpoInit`). */
   init?: string;
@@ -45,6 +63,8 @@ export interface GrpoStageOptions extends Omit<GrpoRunOptions, 'config' | 'data'
   imageRoot: string;
   /** Number of RL prompts (default: steps × batchPrompts, i.e. each prompt seen about once). */
   prompts?: number;
+  /** The benchmark's records: needed when grpo.realVqaShare > 0 (its NIH patients stay out of RL). */
+  benchmark?: InstructionRecord[];
 }
 
 /** Build the RL prompts for a checkpoint's tokenizer and architecture. */
@@ -53,12 +73,13 @@ export async function grpoStagePrompts(
   init: string,
   train: InstructionRecord[],
   imageRoot: string,
-  opts: { prompts?: number; quiet?: boolean } = {},
+  opts: { prompts?: number; quiet?: boolean; real?: readonly InstructionRecord[] } = {},
 ): Promise<GrpoPrompt[]> {
   const header = readCheckpoint(init).header;
   const tok = Tokenizer.fromJSON(header.tokenizer);
   const n = opts.prompts ?? config.grpo.steps * config.grpo.batchPrompts;
-  const records = selectRlRecords(train, n, config.seed, config.grpo.vqaWeight);
+  const synthetic = selectRlRecords(train, n, config.seed, config.grpo.vqaWeight);
+  const records = opts.real?.length ? mixRealRecords(synthetic, opts.real, n, config.grpo.realVqaShare, config.seed) : synthetic;
   // The same format instruction the cold-start model was trained with (config.synthesis.templates).
   const templates = loadTemplates(templatesPath(config.synthesis.templates));
   return grpoPromptsFromRecords(records, tok, { imageSize: header.spec.imageSize, maxLen: header.spec.maxLen, imageRoot, templates, quiet: opts.quiet });
@@ -69,8 +90,8 @@ export async function trainGrpoStage(config: Config, o: GrpoStageOptions): Promi
   const init = o.init ?? defaultGrpoInit(config);
   if (!init) throw new Error(`grpo: no starting checkpoint: pass --init DIR, or train stage 1/2 first (looked in ${stageDir(config, 'stage2')}/model, ${stageDir(config, 'stage2')} and ${stageDir(config, 'stage1')})`);
   if (!existsSync(init)) throw new Error(`grpo: --init ${init} does not exist`);
-  const { train, val, imageRoot, prompts, ...run } = o;
-  const data = await grpoStagePrompts(config, init, train, imageRoot, { prompts, quiet: o.quiet });
+  const { train, val, imageRoot, prompts, benchmark, ...run } = o;
+  const data = await grpoStagePrompts(config, init, train, imageRoot, { prompts, quiet: o.quiet, real: realRlRecords(config, benchmark) });
   const nVal = Math.min(config.grpo.valPrompts, val?.length ?? 0);
   const validation = nVal > 0 && config.grpo.valEvery > 0 ? { prompts: await grpoStagePrompts(config, init, val!, imageRoot, { prompts: nVal, quiet: true }), every: config.grpo.valEvery } : undefined;
   return runGrpo({ ...run, config, data, init, validation });
@@ -84,16 +105,18 @@ reward components, KL, clip fraction, entropy, lengths, zero-std groups, advanta
 config.json, validation.jsonl (greedy reward on grpo.valPrompts held-out prompts every grpo.valEvery steps). Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/clipHigh,
 --grpo.lossAgg=token|sequence, --grpo.updateBatch (responses per backward pass), ...; reward ablations:
 --reward.lambda, --reward.coordinate=cap|floor|off, --reward.format=false, --reward.text=paper-code|word,
---reward.clinical=C (not in the paper: CheXpert-label agreement mixed into the free-text score).`;
+--reward.clinical=C (not in the paper: CheXpert-label agreement mixed into the free-text score);
+--grpo.realVqaShare=S (not in the default recipe: a share S of the prompts are VQA on real NIH
+radiographs of patients outside the benchmark; needs ../shared/data/nih-cxr and the cohort's xraybench.jsonl).`;
 
 /** `deepmedix train --stage grpo`: resolve paths, build the RL prompts, run, print a summary. */
 export async function grpoTrainCommand(
   config: Config,
-  o: { init?: string; out?: string; train: InstructionRecord[]; val?: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
+  o: { init?: string; out?: string; train: InstructionRecord[]; val?: InstructionRecord[]; benchmark?: InstructionRecord[]; imageRoot: string; resume: boolean; quiet: boolean },
 ): Promise<number> {
   const out = o.out ?? stageDir(config, 'stage3');
   refuseOverwrite(out, o.resume);
-  const r = await trainGrpoStage(config, { init: o.init, train: o.train, val: o.val, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
+  const r = await trainGrpoStage(config, { init: o.init, train: o.train, val: o.val, benchmark: o.benchmark, imageRoot: o.imageRoot, out, resume: o.resume, quiet: o.quiet });
   const last = r.logs.slice(-Math.max(1, Math.round(r.logs.length / 5)));
   const first = r.logs.slice(0, Math.max(1, Math.round(r.logs.length / 5)));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

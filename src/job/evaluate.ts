@@ -4,7 +4,7 @@
  * beside a constant baseline built from the training split.
  */
 import { join } from 'node:path';
-import { evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, vqaBySource, type Headline } from '../metrics/harness.js';
+import { closedAnswerRates, evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, vqaBySource, type AnswerRate, type Headline } from '../metrics/harness.js';
 import type { StageSpec } from '../pipeline.js';
 import { constantBaseline } from '../train/stage1eval.js';
 import { writeJson, writeJsonl } from '../util/fsx.js';
@@ -16,7 +16,7 @@ export const BASELINE_NAME = 'Constant (most frequent training answer)';
 
 export interface EvaluateSummary {
   /** model name -> results.json path (relative to the stage directory) and headline numbers. */
-  models: Record<string, { file: string; predictions: string; vqaBySource?: Record<string, number> } & Headline>;
+  models: Record<string, { file: string; predictions: string; vqaBySource?: Record<string, number>; closedAnswers: Record<string, { yes: AnswerRate; AP: AnswerRate }> } & Headline>;
 }
 
 
@@ -32,7 +32,7 @@ export function evaluateStage(ctx: JobContext): StageSpec<EvaluateSummary> {
   return {
     id: 'evaluate',
     what: 'Table 1 and VQA metrics on the held-out benchmark',
-    key: { version: 2 },
+    key: { version: 3 },
     after: ['cohort', 'stage1', 'stage2', 'stage3'],
     async run(dir) {
       const data = loadJobData(ctx);
@@ -41,14 +41,18 @@ export function evaluateStage(ctx: JobContext): StageSpec<EvaluateSummary> {
       const items = readBenchmark(benchmarkPath(ctx));
       const models: EvaluateSummary['models'] = {};
       for (const [model, predPath] of Object.entries(scoredModels(ctx, dir))) {
-        const result = evaluatePairs(matchPredictions(items, readPredictions(predPath), { predictionsPath: predPath }));
+        const matched = matchPredictions(items, readPredictions(predPath), { predictionsPath: predPath });
+        const result = evaluatePairs(matched);
         const file = `results-${Object.keys(models).length}.json`;
         writeJson(join(dir, file), { model, references: benchmarkPath(ctx), predictions: predPath, ...result });
         const bySource = vqaBySource(result);
-        models[model] = { file, predictions: predPath, ...headline(result), ...(bySource ? { vqaBySource: bySource } : {}) };
+        const closedAnswers = closedAnswerRates(matched);
+        models[model] = { file, predictions: predPath, ...headline(result), ...(bySource ? { vqaBySource: bySource } : {}), closedAnswers };
         const h = models[model];
         const sources = bySource ? ` (${Object.entries(bySource).map(([k, v]) => `${k} images ${v.toFixed(4)}`).join(', ')})` : '';
         ctx.log(`  ${model.padEnd(42)} report weighted average ${h.reportAverage?.toFixed(4) ?? 'n/a'}, VQA accuracy ${h.vqaAccuracy?.toFixed(4) ?? 'n/a'}${sources}`);
+        const priors = Object.entries(closedAnswers).map(([src, r]) => `${src} "yes" ${r.yes.predicted}/${r.yes.n} (truth ${r.yes.truth}), "AP" ${r.AP.predicted}/${r.AP.n} (truth ${r.AP.truth})`);
+        if (priors.length) ctx.log(`  ${''.padEnd(42)} closed answers: ${priors.join('; ')}`);
       }
       return { models };
     },

@@ -206,6 +206,37 @@ export function evaluatePairs(matched: Matched, opts: EvaluateOptions = {}): Eva
   return { report, weightedAverage, vqa, counts: { ...matched.counts, notScored } };
 }
 
+export interface AnswerRate {
+  /** Items the model answered with the answer. */
+  predicted: number;
+  /** Items whose true answer it is. */
+  truth: number;
+  /** Items of that kind of question. */
+  n: number;
+}
+
+/**
+ * A model's answer priors on closed VQA questions, per image source: of the yes/no questions, how
+ * many it answers "yes" and how many truly are "yes"; of the PA/AP questions, the same for "AP".
+ * A gap between the two is a bias that accuracy alone does not show (GRPO on real radiographs moved
+ * exactly these rates; notebook 05). Answers compare as VQA scores them (trimmed, case-insensitive).
+ */
+export function closedAnswerRates(matched: Matched, opts: EvaluateOptions = {}): Record<string, { yes: AnswerRate; AP: AnswerRate }> {
+  const out: Record<string, { yes: AnswerRate; AP: AnswerRate }> = {};
+  for (const { item, prediction } of matched.pairs) {
+    if (item.task !== 'vqa') continue;
+    const truth = item.answer.trim().toLowerCase();
+    const key = truth === 'yes' || truth === 'no' ? 'yes' : truth === 'pa' || truth === 'ap' ? 'AP' : null;
+    if (!key) continue;
+    const src = item.source ?? 'all';
+    const rates = (out[src] ??= { yes: { predicted: 0, truth: 0, n: 0 }, AP: { predicted: 0, truth: 0, n: 0 } })[key];
+    rates.n++;
+    rates.truth += vqaScore(key, truth, 'short');
+    rates.predicted += vqaScore(predictedReport(prediction, opts.extract).trim(), key, 'short');
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => a[0].localeCompare(b[0])));
+}
+
 /** Read, match and score in one call. */
 export function evaluateFiles(referencesPath: string, predictionsPath: string, opts: EvaluateOptions & { allowMissing?: boolean } = {}): EvaluationResult {
   const items = readBenchmark(referencesPath);

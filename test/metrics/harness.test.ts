@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchmarkItemOf, evaluateFiles, evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, splitOf, vqaBySource } from '../../src/metrics/harness.js';
+import { benchmarkItemOf, closedAnswerRates, evaluateFiles, evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, splitOf, vqaBySource } from '../../src/metrics/harness.js';
 import type { InstructionRecord } from '../../src/data/types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { normalizeReport, reportMetrics, REPORT_COLUMNS } from '../../src/metrics/report.js';
@@ -59,6 +59,25 @@ describe('metrics: VQA accuracy', () => {
       { questionType: 'view', score: 1, source: 'nih' },
     ]).bySource;
     assert.deepEqual(bySrc, { nih: { accuracy: 0.5, n: 2 }, synthetic: { accuracy: 1, n: 1 } });
+  });
+  it('counts the closed answers a model gives against the true ones, per image source', () => {
+    const item = (id: string, answer: string, source?: string, task: 'vqa' | 'report' = 'vqa') =>
+      ({ id, task, split: 'ext_vqa', answer, answerKind: 'short' as const, questionType: 'q', ...(source ? { source } : {}) });
+    const pairs = [
+      { item: item('1', 'yes', 'nih'), prediction: '<think>x</think>\\boxed{Yes}' },
+      { item: item('2', 'no', 'nih'), prediction: '\\boxed{yes}' },
+      { item: item('3', 'no', 'nih'), prediction: '\\boxed{no}' },
+      { item: item('4', 'PA', 'nih'), prediction: '\\boxed{AP}' },
+      { item: item('5', 'AP', 'synthetic'), prediction: 'PA' },
+      { item: item('6', 'left lung', 'synthetic'), prediction: 'yes' },
+      { item: item('7', 'yes', 'synthetic', 'report'), prediction: 'yes' },
+    ];
+    const rates = closedAnswerRates({ pairs, counts: { benchmark: 7, predictions: 7, matched: 7, missing: 0, extra: 0 }, missingIds: [], extraIds: [] });
+    // nih: "yes" given on items 1 and 2, true on item 1; "AP" given on item 4, true on none. Items 6 (open) and 7 (report) do not count.
+    assert.deepEqual(rates, {
+      nih: { yes: { predicted: 2, truth: 1, n: 3 }, AP: { predicted: 1, truth: 0, n: 1 } },
+      synthetic: { yes: { predicted: 0, truth: 0, n: 0 }, AP: { predicted: 0, truth: 1, n: 1 } },
+    });
   });
 });
 

@@ -235,18 +235,18 @@ export class GrpoTrainer {
     // share of the batch (tokens for 'token', responses for 'sequence'), so the sum is the loss of
     // the whole batch and the update is the same as in one pass, up to float rounding.
     const chunks = rowChunks(N, c.updateBatch).map(([a, b]) => {
-      const R = Math.max(1, ...tokens.slice(a, b).map((t) => t.length));
+      const prompts = rowPrompts.slice(a, b);
+      const toks = tokens.slice(a, b);
+      const R = Math.max(1, ...toks.map((t) => t.length));
       const n = b - a;
-      const chunkTokens = tokens.slice(a, b).reduce((x, t) => x + t.length, 0);
+      const chunkTokens = toks.reduce((x, t) => x + t.length, 0);
       return {
-        a,
-        b,
-        prompts: rowPrompts.slice(a, b),
-        tokens: tokens.slice(a, b),
+        prompts,
+        tokens: toks,
         oldLp: tf.tensor2d(padRows(responses.slice(a, b).map((r) => r.logProbs), R), [n, R]),
-        mask: tf.tensor2d(padRows(tokens.slice(a, b).map((t) => t.map(() => 1)), R), [n, R]),
+        mask: tf.tensor2d(padRows(toks.map((t) => t.map(() => 1)), R), [n, R]),
         adv: tf.tensor1d(adv.advantages.slice(a, b)),
-        refLp: c.beta > 0 && this.reference ? tf.tidy(() => this.reference!.responseLogProbs(rowPrompts.slice(a, b), tokens.slice(a, b), c.temperature).logProbs) : undefined,
+        refLp: c.beta > 0 && this.reference ? tf.tidy(() => this.reference!.responseLogProbs(prompts, toks, c.temperature).logProbs) : undefined,
         lossWeight: c.lossAgg === 'token' ? chunkTokens / totalTokens : n / N,
         tokenWeight: chunkTokens / totalTokens,
       };

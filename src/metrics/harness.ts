@@ -231,7 +231,7 @@ export function closedAnswerRates(matched: Matched, opts: EvaluateOptions = {}):
     const src = item.source ?? 'all';
     const rates = (out[src] ??= { yes: { predicted: 0, truth: 0, n: 0 }, AP: { predicted: 0, truth: 0, n: 0 } })[key];
     rates.n++;
-    rates.truth += vqaScore(key, truth, 'short');
+    rates.truth += Number(truth === key.toLowerCase());
     rates.predicted += vqaScore(predictedReport(prediction, opts.extract).trim(), key, 'short');
   }
   return Object.fromEntries(Object.entries(out).sort((a, b) => a[0].localeCompare(b[0])));

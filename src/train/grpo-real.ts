@@ -24,13 +24,18 @@ export function realVqaRecords(benchmark: readonly InstructionRecord[], o: { roo
   }));
 }
 
+/** grpo.realVqaShare is a share in [0, 1): at 1 no synthetic prompt would be left. */
+export function checkRealVqaShare(share: number): void {
+  if (!(share >= 0 && share < 1)) throw new Error(`grpo.realVqaShare must be in [0, 1) (got ${share})`);
+}
+
 /**
  * `n` RL records of which round(n · share) are drawn (seeded) from `real` and the rest are the first
  * records of `synthetic` (a task-balanced selection, so any prefix stays balanced). The trainer
  * shuffles its data, so the order here does not matter.
  */
 export function mixRealRecords(synthetic: readonly InstructionRecord[], real: readonly InstructionRecord[], n: number, share: number, seed: number): InstructionRecord[] {
-  if (!(share >= 0 && share < 1)) throw new Error(`grpo.realVqaShare must be in [0, 1) (got ${share})`);
+  checkRealVqaShare(share);
   const nReal = Math.min(Math.round(n * share), real.length);
   const picked = Rng.derive(seed, 'grpo-real').shuffle([...real]).slice(0, nReal);
   return [...synthetic.slice(0, n - nReal), ...picked];

@@ -13,7 +13,7 @@ import { loadTemplates, templatesPath } from '../reasoning/templates.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import { sharedPath } from '../util/paths.js';
 import { grpoPromptsFromRecords } from './grpo-data.js';
-import { mixRealRecords, realVqaRecords } from './grpo-real.js';
+import { checkRealVqaShare, mixRealRecords, realVqaRecords } from './grpo-real.js';
 import type { GrpoPrompt } from './grpo-policy.js';
 import { runGrpo, type GrpoRunOptions, type GrpoRunResult } from './grpo-run.js';
 
@@ -42,7 +42,7 @@ export function selectRlRecords(train: InstructionRecord[], n: number, seed: num
  */
 export function realRlRecords(config: Config, benchmark: readonly InstructionRecord[] | undefined): InstructionRecord[] {
   const share = config.grpo.realVqaShare;
-  if (!(share >= 0 && share < 1)) throw new Error(`grpo.realVqaShare must be in [0, 1) (got ${share})`);
+  checkRealVqaShare(share);
   if (share === 0) return [];
   const root = sharedPath('data', 'nih-cxr');
   if (!root) throw new Error('grpo.realVqaShare > 0 needs the NIH radiographs in ../shared/data/nih-cxr, which are absent');

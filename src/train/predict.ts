@@ -1,11 +1,12 @@
-/** Greedy predictions of a checkpoint on benchmark records: `{ id, text }` per record. */
+/** Greedy predictions of a checkpoint on benchmark records (`{ id, text }` per record), and sampled ones. */
 import type { InstructionRecord } from '../data/types.js';
 import { loadImagePixels } from '../data/images.js';
-import { generate } from '../model/generate.js';
+import { generate, type GenerateOptions } from '../model/generate.js';
 import { promptIds } from '../model/sequence.js';
 import type { VisionLanguageModel } from '../model/vlm.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { Progress } from '../util/progress.js';
+import { Rng } from '../util/rng.js';
 import { recordImagePath } from './examples.js';
 
 export interface Prediction {
@@ -24,16 +25,26 @@ export interface PredictOptions {
   onBatch?: (preds: Prediction[]) => void;
 }
 
-/** Greedy decoding for every record, returned in input order (a prompt too long for the context is cut from its start, with a warning). */
-export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer, records: readonly InstructionRecord[], o: PredictOptions): Promise<Prediction[]> {
+/**
+ * Decode every record (greedy, or `samplesPerPrompt` samples at a temperature) in batches of one
+ * task each (similar output lengths: fewer idle rows); the texts of each record, in input order.
+ * A prompt too long for the context is cut from its start, with a warning.
+ */
+async function decodeRecords(
+  model: VisionLanguageModel,
+  tok: Tokenizer,
+  records: readonly InstructionRecord[],
+  o: PredictOptions,
+  sampling: Pick<GenerateOptions, 'temperature' | 'samplesPerPrompt' | 'rng'>,
+  label: string,
+): Promise<string[][]> {
   const bs = o.batchSize ?? 16;
-  const out: Prediction[] = [];
-  const bar = new Progress({ label: 'predict', total: records.length, quiet: o.quiet });
+  const g = sampling.samplesPerPrompt ?? 1;
+  const bar = new Progress({ label, total: records.length, quiet: o.quiet });
   const maxPrompt = model.spec.maxLen - 8;
   let cut = 0;
-  // Decode records of one task together (similar output lengths: fewer idle rows), output in input order.
   const order = records.map((r, i) => ({ r, i })).sort((a, b) => a.r.task.localeCompare(b.r.task) || a.i - b.i);
-  const texts = new Array<string>(records.length);
+  const texts = new Array<string[]>(records.length);
   for (let i = 0; i < order.length; i += bs) {
     const slot = order.slice(i, i + bs);
     const part = slot.map((x) => x.r);
@@ -47,14 +58,40 @@ export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer,
         return { pixels: await loadImagePixels(recordImagePath(r, o.imageRoot), model.spec.imageSize), prompt };
       }),
     );
-    const gens = generate(model, tok, inputs, { maxNewTokens: o.maxNewTokens ?? model.spec.maxLen, boxGrammar: o.boxGrammar });
-    const preds = gens.map((g, j) => ({ id: part[j].id, text: g.text }));
-    preds.forEach((p, j) => (texts[slot[j].i] = p.text));
-    o.onBatch?.(preds);
+    const gens = generate(model, tok, inputs, { maxNewTokens: o.maxNewTokens ?? model.spec.maxLen, boxGrammar: o.boxGrammar, ...sampling });
+    slot.forEach((x, j) => (texts[x.i] = gens.slice(j * g, (j + 1) * g).map((row) => row.text)));
+    o.onBatch?.(part.map((r, j) => ({ id: r.id, text: texts[slot[j].i][0] })));
     bar.tick(part.length);
   }
   bar.finish();
-  out.push(...records.map((r, i) => ({ id: r.id, text: texts[i] })));
   if (cut && !o.quiet) process.stderr.write(`warning: ${cut} prompts were longer than the context and were cut from the start\n`);
-  return out;
+  return texts;
+}
+
+/** Greedy decoding for every record, returned in input order. */
+export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer, records: readonly InstructionRecord[], o: PredictOptions): Promise<Prediction[]> {
+  const texts = await decodeRecords(model, tok, records, o, {}, 'predict');
+  return records.map((r, i) => ({ id: r.id, text: texts[i][0] }));
+}
+
+export interface SampleOptions extends PredictOptions {
+  /** Softmax temperature (> 0). */
+  temperature: number;
+  /** Samples per record. */
+  samples: number;
+  /** Seed of the sampling stream (one stream for the whole call: same seed, same samples). */
+  seed: number;
+}
+
+/** `samples` sampled responses per record at `temperature` (as GRPO samples its groups), in input order. */
+export async function sampleRecords(
+  model: VisionLanguageModel,
+  tok: Tokenizer,
+  records: readonly InstructionRecord[],
+  o: SampleOptions,
+): Promise<{ id: string; texts: string[] }[]> {
+  if (!(o.temperature > 0)) throw new Error(`sampleRecords: temperature must be > 0 (got ${o.temperature}); use predictRecords for greedy decoding`);
+  if (!Number.isInteger(o.samples) || o.samples < 1) throw new Error(`sampleRecords: samples must be a positive integer (got ${o.samples})`);
+  const texts = await decodeRecords(model, tok, records, o, { temperature: o.temperature, samplesPerPrompt: o.samples, rng: new Rng(o.seed) }, 'sample');
+  return records.map((r, i) => ({ id: r.id, texts: texts[i] }));
 }

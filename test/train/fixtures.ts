@@ -2,8 +2,11 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { InstructionRecord } from '../../src/data/types.js';
+import { VisionLanguageModel } from '../../src/model/vlm.js';
+import { trainTokenizer, type Tokenizer } from '../../src/text/tokenizer.js';
 
 /** n studies; even ones bright on the image left, odd ones on the right; two records each. */
 export async function tinyDataset(n: number): Promise<{ root: string; records: InstructionRecord[] }> {
@@ -31,4 +34,17 @@ export async function tinyDataset(n: number): Promise<{ root: string; records: I
     );
   }
   return { root, records };
+}
+
+/**
+ * A tokenizer for `tinyDataset`'s prompts and an untrained 32-pixel model with a sharpened head
+ * (×30), so that greedy outputs are not all the same token.
+ */
+export function tinyModel(seed: number): { tok: Tokenizer; model: VisionLanguageModel } {
+  const tok = trainTokenizer(['Which side is opaque? left right', 'Write the impression. Opacity on the left right'], { vocabSize: 600, coordBins: 16 });
+  const spec = { vocabSize: tok.vocabSize, imageSize: 32, patchSize: 8, mergePatches: 2, dModel: 32, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 64, maxLen: 40 };
+  const model = new VisionLanguageModel(spec, seed);
+  const head = model.params.get('head.w')!;
+  tf.tidy(() => head.assign(tf.mul(head, 30)));
+  return { tok, model };
 }

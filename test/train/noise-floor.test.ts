@@ -4,10 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
 import type { InstructionRecord } from '../../src/data/types.js';
 import { VisionLanguageModel } from '../../src/model/vlm.js';
-import { trainTokenizer, type Tokenizer } from '../../src/text/tokenizer.js';
+import type { Tokenizer } from '../../src/text/tokenizer.js';
 import { beyondNoise, noiseBand, noiseFloor, noiseFloorMarkdown, perturbedCopy, rmsWeightDistance, type NoiseFloor } from '../../src/train/noise-floor.js';
 import { predictRecords, type Prediction } from '../../src/train/predict.js';
-import { tinyDataset } from './fixtures.js';
+import { tinyDataset, tinyModel } from './fixtures.js';
 
 function weights(m: VisionLanguageModel): Map<string, Float32Array> {
   return new Map([...m.params].map(([name, v]) => [name, v.dataSync() as Float32Array]));
@@ -71,11 +71,7 @@ describe('noise floor of a benchmark score under weight perturbation', () => {
     before(async () => {
       await initBackend({ log: null });
       data = await tinyDataset(3);
-      tok = trainTokenizer(['Which side is opaque? left right', 'Write the impression. Opacity on the left right'], { vocabSize: 600, coordBins: 16 });
-      const spec = { vocabSize: tok.vocabSize, imageSize: 32, patchSize: 8, mergePatches: 2, dModel: 32, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 64, maxLen: 40 };
-      model = new VisionLanguageModel(spec, 5);
-      // A sharper head so greedy outputs are not all the same token.
-      model.params.get('head.w')!.assign(tf.tidy(() => tf.mul(model.params.get('head.w')!, 30)));
+      ({ tok, model } = tinyModel(5));
       await predictRecords(model, tok, data.records, predict()); // builds the model's cached attention mask once
     });
     after(() => {

@@ -256,8 +256,11 @@ export const DEFAULTS: Config = {
     // No setting made stage 3 reliably beat the cold start (0.264/0.636 on 1,200 validation items,
     // 0.247/0.606 on the benchmark); means over seeds, validation | benchmark (notebook 05, #6 note):
     // these defaults (T = 1, seeds 7-10) 0.253/0.643 | 0.243/0.606; temperature 0.7 (seeds 7-12)
-    // 0.262/0.638 | 0.260/0.603; 120 steps, 8 prompts per step, top-p 0.9, more VQA prompts: no
-    // better; mu = 4: 0.220/0.600. lr 1e-4 lost report text in earlier runs; 1e-5 was not measured.
+    // 0.262/0.638 | 0.260/0.603; temperature 0.4 (seeds 7-10) 0.273/0.628 | 0.267/0.599 (reports
+    // up in every seed, VQA not; beta 0.3 or 1 did not hold VQA); 120 steps, 8 prompts per step,
+    // top-p 0.9, more VQA prompts: no better; mu = 4: 0.220/0.600; lr 1e-4 lost report text; lr 1e-5
+    // over 240 steps (seed 7) 0.253/0.644 | 0.236/0.595. The cold start's greedy VQA answers beat the
+    // majority of its own 8 samples at T = 1 and 0.4 (samplingHeadroom): nothing better to distill.
     lr: 3e-5,
     temperature: 1.0,
     topP: 1.0,

@@ -8,7 +8,8 @@
 import type { AnswerKind } from '../data/types.js';
 import { listAnswerScore, shortAnswerScore } from '../rewards/answer.js';
 
-const normFree = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
+/** A free-text answer as VQA compares it: trimmed, lower case, spaces collapsed, a trailing period dropped. */
+export const normFree = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
 
 /** The score of one predicted answer (already extracted from the response) in [0, 1]. */
 export function vqaScore(prediction: string, answer: string, kind: AnswerKind): number {

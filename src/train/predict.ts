@@ -21,7 +21,7 @@ export interface PredictOptions {
   quiet?: boolean;
   /** Constrained decoding to the tokenizer's box grammar (config `model.boxGrammar`; default false). */
   boxGrammar?: boolean;
-  /** Called with each batch's predictions as they are made. */
+  /** Called with each batch's predictions as they are made (when sampling: each record's first sample). */
   onBatch?: (preds: Prediction[]) => void;
 }
 

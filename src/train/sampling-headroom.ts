@@ -15,7 +15,7 @@
  */
 import type { InstructionRecord } from '../data/types.js';
 import { predictedReport } from '../metrics/harness.js';
-import { vqaScore } from '../metrics/vqa.js';
+import { normFree, vqaScore } from '../metrics/vqa.js';
 import type { VisionLanguageModel } from '../model/vlm.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { predictRecords, sampleRecords, type SampleOptions } from './predict.js';
@@ -37,10 +37,9 @@ export interface HeadroomSummary {
   passAtG: number;
 }
 
-/** The answer as majority voting compares it: trimmed, lower case, spaces collapsed, a trailing period dropped; list items sorted. */
+/** The answer as majority voting compares it: VQA's free-text normalization (`normFree`), list items sorted. */
 export function answerKey(answer: string, kind: InstructionRecord['answerKind']): string {
-  const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
-  return kind === 'list' ? answer.split('|').map(norm).sort().join('|') : norm(answer);
+  return kind === 'list' ? answer.split('|').map(normFree).sort().join('|') : normFree(answer);
 }
 
 /** Index of the majority answer among keys: the most frequent; a tie goes to the one seen first. */

@@ -78,7 +78,7 @@ worker:
     clip_ratio_high: ${g.clipHigh}
     model:
       model_path: ${o.model}
-      freeze_vision_tower: false
+      freeze_vision_tower: ${g.freezeVision}
     optim:
       lr: 1.0e-6
   rollout:

@@ -100,6 +100,9 @@ export function normalizeSpec(s: ModelSpec): Required<ModelSpec> {
   return { ...s, mergePatches: s.mergePatches ?? 1 };
 }
 
+/** The image side of the model: the encoder (`enc.*`) and the projection into the decoder (`proj.*`). */
+export const isVisionParam = (name: string): boolean => name.startsWith('enc.') || name.startsWith('proj.');
+
 /** Every parameter, in the fixed order checkpoints store them. */
 export function paramShapes(s: ModelSpec): ParamShape[] {
   const d = s.dModel;

@@ -103,7 +103,8 @@ split, with the paper's reward r = (1 − λ)·r_ans + λ·r_form + r_coo. DIR (
 data/runs/<profile>/stage3) receives checkpoint.bin (DeepMedix-R1-mini), steps.jsonl (per-step
 reward components, KL, clip fraction, entropy, lengths, zero-std groups, advantage histogram),
 config.json, validation.jsonl (greedy reward on grpo.valPrompts held-out prompts every grpo.valEvery steps). Settings: --grpo.groupSize, --grpo.beta, --grpo.mu, --grpo.clipLow/clipHigh,
---grpo.lossAgg=token|sequence, --grpo.updateBatch (responses per backward pass), ...; reward ablations:
+--grpo.lossAgg=token|sequence, --grpo.updateBatch (responses per backward pass), --grpo.freezeVision (update
+the decoder only, as EasyR1's freeze_vision_tower), ...; reward ablations:
 --reward.lambda, --reward.coordinate=cap|floor|off, --reward.format=false, --reward.text=paper-code|word,
 --reward.clinical=C (not in the paper: CheXpert-label agreement mixed into the free-text score);
 --grpo.realVqaShare=S (not in the default recipe: a share S of the prompts are VQA on real NIH

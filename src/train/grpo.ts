@@ -15,8 +15,9 @@
  * trainer checkpoints and resumes exactly (weights, optimizer moments, random streams, data cursor).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isVisionParam } from '../model/spec.js';
 import type { Config } from '../config.js';
-import { safeReward, type RewardComponents, type RewardSpec } from '../rewards/compose.js';
+import { computeReward, safeReward, type RewardComponents, type RewardSpec } from '../rewards/compose.js';
 import { Rng } from '../util/rng.js';
 import { groupAdvantages, grpoPolicyLoss, histogram } from './grpo-math.js';
 import { AdamW } from './optim.js';
@@ -72,6 +73,8 @@ export interface GrpoTrainerOptions {
   seed?: number;
   /** Keep the last step's responses and rewards on the trainer (for notebooks). */
   keepLastBatch?: boolean;
+  /** The reward function (default: the paper's, computeReward under the trainer's RewardSpec); for experiments and tests. */
+  reward?: typeof computeReward;
 }
 
 /** What one step saw, for inspection (notebook 05 dissects it). */
@@ -160,6 +163,8 @@ export class GrpoTrainer {
   private readonly opts: Required<Omit<GrpoTrainerOptions, 'klClamp' | 'seed' | 'weightDecay'>> & Pick<GrpoTrainerOptions, 'klClamp'>;
   /** tf.Variable name -> parameter name (variableGrads keys gradients by the former). */
   private readonly paramOf = new Map<string, string>();
+  /** The weights the updates change: all, or the decoder's alone under grpo.freezeVision. */
+  private readonly trainable: Map<string, tf.Variable>;
 
   constructor(
     readonly policy: GrpoPolicy,
@@ -182,12 +187,15 @@ export class GrpoTrainer {
       klClamp: options.klClamp,
       warn: options.warn ?? ((m) => console.warn(m)),
       keepLastBatch: options.keepLastBatch ?? false,
+      reward: options.reward ?? computeReward,
     };
     const seed = options.seed ?? 7;
     this.dataRng = Rng.derive(seed, 'grpo-data');
     this.sampleRng = Rng.derive(seed, 'grpo-sample');
     for (const [name, v] of policy.params) this.paramOf.set(v.name, name);
-    this.optimizer = new AdamW(policy.params, policy.decayed ?? new Set(), { weightDecay: options.weightDecay ?? 0.01 });
+    this.trainable = config.freezeVision ? new Map([...policy.params].filter(([name]) => !isVisionParam(name))) : policy.params;
+    if (this.trainable.size === 0) throw new Error('grpo: no trainable parameters (freezeVision leaves none)');
+    this.optimizer = new AdamW(this.trainable, policy.decayed ?? new Set(), { weightDecay: options.weightDecay ?? 0.01 });
   }
 
   /** The next batchPrompts prompts: a seeded shuffle of the data, reshuffled at each pass. */
@@ -216,7 +224,7 @@ export class GrpoTrainer {
     let warnings = 0;
     const rewards = responses.map((r, i) => {
       const p = prompts[r.promptIndex];
-      const s = safeReward(r.text, p.answer, this.rewardSpec, p.kind);
+      const s = safeReward(r.text, p.answer, this.rewardSpec, p.kind, this.opts.reward);
       if (s.warning) {
         warnings++;
         this.opts.warn(`grpo step ${this.step + 1}: response ${i} to prompt '${p.id}': ${s.warning}`);
@@ -274,7 +282,7 @@ export class GrpoTrainer {
             );
             diag = [tf.keep(out.kl), tf.keep(out.clipFraction), tf.keep(out.ratioMean)];
             return (chunks.length === 1 ? out.loss : tf.mul(out.loss, ch.lossWeight)) as tf.Scalar;
-          }, [...this.policy.params.values()]);
+          }, [...this.trainable.values()]);
           const [klV, cfV, rmV] = diag.map((t) => t.dataSync()[0]);
           tf.dispose(diag);
           lossK += value.dataSync()[0];

@@ -8,7 +8,7 @@ import { DEFAULTS } from '../../src/config.js';
 import { promptIds } from '../../src/model/sequence.js';
 import { VisionLanguageModel } from '../../src/model/vlm.js';
 import { specFromConfig } from '../../src/model/spec.js';
-import { DEFAULT_REWARD_SPEC } from '../../src/rewards/compose.js';
+import { computeReward, DEFAULT_REWARD_SPEC } from '../../src/rewards/compose.js';
 import { trainTokenizer } from '../../src/text/tokenizer.js';
 import { GrpoTrainer, validateGrpoConfig, type GrpoConfig } from '../../src/train/grpo.js';
 import { frozenCopy, VlmPolicy, type GrpoPolicy, type GrpoPrompt, type SampleOptions, type SampledResponse } from '../../src/train/grpo-policy.js';
@@ -117,6 +117,9 @@ describe('GRPO trainer', () => {
       answer: i % 2 ? 'No acute cardiopulmonary process.' : 'yes',
     }));
     const small = cfg({ groupSize: 3, batchPrompts: 2, maxNewTokens: 8, beta: 0.05, mu: 2, lr: 1e-3 });
+    // The untrained model never closes a \boxed{} answer, so the paper's reward is 0 for every sample and
+    // the policy gradient vanishes; tests of the update score the samples by their length instead.
+    const byLength: typeof computeReward = (r, gt, sp, kind) => ({ ...computeReward(r, gt, sp, kind), total: r.length / 10 });
     const makeModel = () => {
       const m = new VisionLanguageModel(spec, 5);
       m.params.get('head.w')!.assign(tf.mul(m.params.get('head.w')!, 30));
@@ -149,8 +152,9 @@ describe('GRPO trainer', () => {
         const step = (updateBatch: number) => {
           const model = makeModel();
           const ref = frozenCopy(model);
-          const trainer = new GrpoTrainer(new VlmPolicy(model, tok), new VlmPolicy(ref, tok), data, { ...small, lossAgg, updateBatch }, DEFAULT_REWARD_SPEC, { seed: 2 });
+          const trainer = new GrpoTrainer(new VlmPolicy(model, tok), new VlmPolicy(ref, tok), data, { ...small, lossAgg, updateBatch }, DEFAULT_REWARD_SPEC, { seed: 2, reward: byLength });
           const logs = [trainer.trainStep(), trainer.trainStep()];
+          assert.ok(logs.every((l) => l.gradNorm > 0), `gradient norms ${logs.map((l) => l.gradNorm)}: a zero gradient would leave only weight decay to compare`);
           const w = new Map([...model.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
           trainer.dispose();
           model.dispose();
@@ -177,6 +181,30 @@ describe('GRPO trainer', () => {
         assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
       });
     }
+
+    it('freezeVision updates the decoder and leaves the image encoder and projection as they were', () => {
+      // Largest change of each weight after two steps, with and without the freeze.
+      const changes = (freezeVision: boolean) => {
+        const model = new VisionLanguageModel(spec, 5); // unsharpened: a group's samples differ
+        const start = new Map([...model.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
+        const trainer = new GrpoTrainer(new VlmPolicy(model, tok), null, data, { ...small, beta: 0, freezeVision }, DEFAULT_REWARD_SPEC, { seed: 2, reward: byLength });
+        const logs = [trainer.trainStep(), trainer.trainStep()];
+        assert.ok(logs.every((l) => l.gradNorm > 0), 'the steps had a gradient');
+        const out = new Map([...model.params].map(([k, v]) => [k, Math.max(...Array.from(v.dataSync()).map((x, i) => Math.abs(x - start.get(k)![i])))]));
+        trainer.dispose();
+        model.dispose();
+        return out;
+      };
+      const frozen = changes(true);
+      const free = changes(false);
+      const vision = [...frozen.keys()].filter((k) => k.startsWith('enc.') || k.startsWith('proj.'));
+      assert.ok(vision.includes('proj.w') && vision.includes('enc.patch.w') && vision.includes('enc.ln.g'), vision.join(' '));
+      for (const k of vision) {
+        assert.equal(frozen.get(k), 0, `${k} changed under freezeVision`);
+        assert.ok(free.get(k)! > 1e-6, `${k} does not move even without the freeze (${free.get(k)}), so the test could not fail`);
+      }
+      assert.ok(frozen.get('head.w')! > 1e-5, `the decoder's head moved ${frozen.get('head.w')}`);
+    });
 
     it('the validation probe scores fixed held-out prompts greedily and changes nothing about training', async () => {
       const config = { ...DEFAULTS, seed: 4, grpo: small };

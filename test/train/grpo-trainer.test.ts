@@ -212,7 +212,7 @@ describe('GRPO trainer', () => {
       const run = async (validation?: { prompts: GrpoPrompt[]; every: number }) => {
         const out = mkdtempSync(join(tmpdir(), 'grpo-v-'));
         dirs.push(out);
-        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps: 3, quiet: true, validation });
+        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps: 3, quiet: true, validation, trainer: { reward: byLength } });
         const w = Array.from(r.model.params.get('head.w')!.dataSync()).slice(0, 50);
         r.dispose();
         return { r, w, out };
@@ -235,7 +235,7 @@ describe('GRPO trainer', () => {
     it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
       const config = { ...DEFAULTS, seed: 4, grpo: small };
       const run = async (out: string, steps: number) => {
-        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps, checkpointEvery: 1, quiet: true });
+        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps, checkpointEvery: 1, quiet: true, trainer: { reward: byLength } });
         const w = Array.from(r.model.params.get('head.w')!.dataSync()).slice(0, 50);
         r.dispose();
         return { logs: r.logs, w };
@@ -247,6 +247,7 @@ describe('GRPO trainer', () => {
       await run(b, 2);
       const resumed = await run(b, 4); // loads b/checkpoint.bin (step 2) and goes on
       assert.deepEqual(resumed.logs.map((l) => l.step), [1, 2, 3, 4]);
+      assert.ok(straight.logs.every((l) => l.gradNorm > 0), 'every step had a gradient (the moments matter on resume)');
       assert.deepEqual(readJsonl<{ step: number }>(join(b, 'steps.jsonl')).map((l) => l.step), [1, 2, 3, 4]);
       for (let i = 0; i < 4; i++) {
         assert.equal(resumed.logs[i].reward.total.mean, straight.logs[i].reward.total.mean, `step ${i + 1} reward`);

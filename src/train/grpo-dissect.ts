@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
-import { safeReward, type RewardComponents } from '../rewards/compose.js';
+import { computeReward, safeReward, type RewardComponents } from '../rewards/compose.js';
 import type { Rng } from '../util/rng.js';
 import { groupAdvantages, grpoPolicyLoss } from './grpo-math.js';
 import type { GrpoPrompt, VlmPolicy } from './grpo-policy.js';
@@ -53,6 +53,8 @@ export interface DissectOptions {
   lr?: number;
   /** Put the weights back afterwards (default true). */
   restore?: boolean;
+  /** The reward function (default: the paper's, computeReward under config.reward), as the trainer takes it. */
+  reward?: typeof computeReward;
 }
 
 /** Take one GRPO step on one prompt and return every intermediate quantity. */
@@ -62,7 +64,7 @@ export function dissectGrpoStep(policy: VlmPolicy, reference: VlmPolicy | null, 
   const lr = o.lr ?? c.lr;
   const tok = policy.tokenizer;
   const sampled = policy.sample([prompt], G, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topP: c.topP, rng: o.rng });
-  const scored = sampled.map((s) => safeReward(s.text, prompt.answer, config.reward, prompt.kind));
+  const scored = sampled.map((s) => safeReward(s.text, prompt.answer, config.reward, prompt.kind, o.reward ?? computeReward));
   const adv = groupAdvantages(scored.map((s) => s.components.total), G, { stdEps: c.stdEps, scaleByStd: c.scaleRewards });
   const tokens = sampled.map((s) => s.tokens);
   const rows = sampled.map(() => prompt);

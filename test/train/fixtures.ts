@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { InstructionRecord } from '../../src/data/types.js';
+import { computeReward } from '../../src/rewards/compose.js';
 import { VisionLanguageModel } from '../../src/model/vlm.js';
 import { trainTokenizer, type Tokenizer } from '../../src/text/tokenizer.js';
 
@@ -48,3 +49,10 @@ export function tinyModel(seed: number): { tok: Tokenizer; model: VisionLanguage
   tf.tidy(() => head.assign(tf.mul(head, 30)));
   return { tok, model };
 }
+
+/**
+ * A reward for tests of the GRPO update: the response's length / 10. An untrained model never closes a
+ * `\boxed{}`, so under the paper's reward every sample scores 0, no group has spread and the policy
+ * gradient is exactly 0; scored by length, a group's samples differ and the update moves the policy.
+ */
+export const rewardByLength: typeof computeReward = (r, gt, spec, kind) => ({ ...computeReward(r, gt, spec, kind), total: r.length / 10 });

@@ -15,6 +15,7 @@ import { grpoPromptsFromRecords } from '../../src/train/grpo-data.js';
 import { dissectGrpoStep } from '../../src/train/grpo-dissect.js';
 import { VlmPolicy } from '../../src/train/grpo-policy.js';
 import { Rng } from '../../src/util/rng.js';
+import { rewardByLength } from './fixtures.js';
 
 const record = (id: string, prompt: string, answer: string, kind: InstructionRecord['answerKind']): InstructionRecord => ({
   id, studyId: 's', patientId: 'p', task: 'vqa', questionType: 'presence', images: ['img.png'], prompt, answer, answerKind: kind, boxes: [], source: 'synthetic', frame: 512,
@@ -54,10 +55,12 @@ describe('GRPO prompts and the dissected step', () => {
     const config = { ...DEFAULTS, grpo: { ...DEFAULTS.grpo, groupSize: 4, maxNewTokens: 6, beta: 0 } };
     dissectGrpoStep(policy, null, p, config, { rng: new Rng(1) }); // warm-up: the model caches its attention mask once
     const nTensors = tf.memory().numTensors;
-    const d = dissectGrpoStep(policy, null, p, config, { rng: new Rng(3), lr: 0.05 });
+    const d = dissectGrpoStep(policy, null, p, config, { rng: new Rng(3), lr: 0.05, reward: rewardByLength });
     assert.equal(tf.memory().numTensors, nTensors, 'no tensors left behind');
     assert.deepEqual(Array.from(model.params.get('head.w')!.dataSync()), before, 'weights restored');
     assert.equal(d.responses.length, 4);
+    assert.ok(!d.zeroStd && d.groupStd > 0, 'the group has reward spread');
+    assert.ok(d.responses.some((r) => r.ratio.some((q) => Math.abs(q - 1) > 1e-3)), 'the update moved the policy (so restoring the weights is tested)');
     const mean = d.responses.reduce((a, r) => a + r.reward.total, 0) / 4;
     assert.ok(Math.abs(mean - d.groupMean) < 1e-12);
     for (const r of d.responses) {

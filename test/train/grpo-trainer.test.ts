@@ -8,7 +8,7 @@ import { DEFAULTS } from '../../src/config.js';
 import { promptIds } from '../../src/model/sequence.js';
 import { VisionLanguageModel } from '../../src/model/vlm.js';
 import { specFromConfig } from '../../src/model/spec.js';
-import { computeReward, DEFAULT_REWARD_SPEC } from '../../src/rewards/compose.js';
+import { DEFAULT_REWARD_SPEC } from '../../src/rewards/compose.js';
 import { trainTokenizer } from '../../src/text/tokenizer.js';
 import { GrpoTrainer, validateGrpoConfig, type GrpoConfig } from '../../src/train/grpo.js';
 import { frozenCopy, VlmPolicy, type GrpoPolicy, type GrpoPrompt, type SampleOptions, type SampledResponse } from '../../src/train/grpo-policy.js';
@@ -16,6 +16,7 @@ import { runGrpo } from '../../src/train/grpo-run.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { readJsonl } from '../../src/util/fsx.js';
 import { Rng } from '../../src/util/rng.js';
+import { rewardByLength } from './fixtures.js';
 
 const cfg = (o: Partial<GrpoConfig> = {}): GrpoConfig => ({ ...DEFAULTS.grpo, ...o });
 
@@ -117,9 +118,6 @@ describe('GRPO trainer', () => {
       answer: i % 2 ? 'No acute cardiopulmonary process.' : 'yes',
     }));
     const small = cfg({ groupSize: 3, batchPrompts: 2, maxNewTokens: 8, beta: 0.05, mu: 2, lr: 1e-3 });
-    // The untrained model never closes a \boxed{} answer, so the paper's reward is 0 for every sample and
-    // the policy gradient vanishes; tests of the update score the samples by their length instead.
-    const byLength: typeof computeReward = (r, gt, sp, kind) => ({ ...computeReward(r, gt, sp, kind), total: r.length / 10 });
     const makeModel = () => {
       const m = new VisionLanguageModel(spec, 5);
       m.params.get('head.w')!.assign(tf.mul(m.params.get('head.w')!, 30));
@@ -152,7 +150,7 @@ describe('GRPO trainer', () => {
         const step = (updateBatch: number) => {
           const model = makeModel();
           const ref = frozenCopy(model);
-          const trainer = new GrpoTrainer(new VlmPolicy(model, tok), new VlmPolicy(ref, tok), data, { ...small, lossAgg, updateBatch }, DEFAULT_REWARD_SPEC, { seed: 2, reward: byLength });
+          const trainer = new GrpoTrainer(new VlmPolicy(model, tok), new VlmPolicy(ref, tok), data, { ...small, lossAgg, updateBatch }, DEFAULT_REWARD_SPEC, { seed: 2, reward: rewardByLength });
           const logs = [trainer.trainStep(), trainer.trainStep()];
           assert.ok(logs.every((l) => l.gradNorm > 0), `gradient norms ${logs.map((l) => l.gradNorm)}: a zero gradient would leave only weight decay to compare`);
           const w = new Map([...model.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
@@ -187,7 +185,7 @@ describe('GRPO trainer', () => {
       const changes = (freezeVision: boolean) => {
         const model = new VisionLanguageModel(spec, 5); // unsharpened: a group's samples differ
         const start = new Map([...model.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
-        const trainer = new GrpoTrainer(new VlmPolicy(model, tok), null, data, { ...small, beta: 0, freezeVision }, DEFAULT_REWARD_SPEC, { seed: 2, reward: byLength });
+        const trainer = new GrpoTrainer(new VlmPolicy(model, tok), null, data, { ...small, beta: 0, freezeVision }, DEFAULT_REWARD_SPEC, { seed: 2, reward: rewardByLength });
         const logs = [trainer.trainStep(), trainer.trainStep()];
         assert.ok(logs.every((l) => l.gradNorm > 0), 'the steps had a gradient');
         const out = new Map([...model.params].map(([k, v]) => [k, Math.max(...Array.from(v.dataSync()).map((x, i) => Math.abs(x - start.get(k)![i])))]));
@@ -212,7 +210,7 @@ describe('GRPO trainer', () => {
       const run = async (validation?: { prompts: GrpoPrompt[]; every: number }) => {
         const out = mkdtempSync(join(tmpdir(), 'grpo-v-'));
         dirs.push(out);
-        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps: 3, quiet: true, validation, trainer: { reward: byLength } });
+        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps: 3, quiet: true, validation, trainer: { reward: rewardByLength } });
         const w = Array.from(r.model.params.get('head.w')!.dataSync()).slice(0, 50);
         r.dispose();
         return { r, w, out };
@@ -235,7 +233,7 @@ describe('GRPO trainer', () => {
     it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
       const config = { ...DEFAULTS, seed: 4, grpo: small };
       const run = async (out: string, steps: number) => {
-        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps, checkpointEvery: 1, quiet: true, trainer: { reward: byLength } });
+        const r = await runGrpo({ config, out, data, model: { model: makeModel(), tokenizer: tok }, steps, checkpointEvery: 1, quiet: true, trainer: { reward: rewardByLength } });
         const w = Array.from(r.model.params.get('head.w')!.dataSync()).slice(0, 50);
         r.dispose();
         return { logs: r.logs, w };

@@ -15,8 +15,8 @@
  * trainer checkpoints and resumes exactly (weights, optimizer moments, random streams, data cursor).
  */
 import * as tf from '@tensorflow/tfjs';
-import { isVisionParam } from '../model/spec.js';
 import type { Config } from '../config.js';
+import { isVisionParam } from '../model/spec.js';
 import { computeReward, safeReward, type RewardComponents, type RewardSpec } from '../rewards/compose.js';
 import { Rng } from '../util/rng.js';
 import { groupAdvantages, grpoPolicyLoss, histogram } from './grpo-math.js';

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
-import { computeReward, safeReward, type RewardComponents } from '../rewards/compose.js';
+import { safeReward, type computeReward, type RewardComponents } from '../rewards/compose.js';
 import type { Rng } from '../util/rng.js';
 import { groupAdvantages, grpoPolicyLoss } from './grpo-math.js';
 import type { GrpoPrompt, VlmPolicy } from './grpo-policy.js';
@@ -64,7 +64,7 @@ export function dissectGrpoStep(policy: VlmPolicy, reference: VlmPolicy | null, 
   const lr = o.lr ?? c.lr;
   const tok = policy.tokenizer;
   const sampled = policy.sample([prompt], G, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topP: c.topP, rng: o.rng });
-  const scored = sampled.map((s) => safeReward(s.text, prompt.answer, config.reward, prompt.kind, o.reward ?? computeReward));
+  const scored = sampled.map((s) => safeReward(s.text, prompt.answer, config.reward, prompt.kind, o.reward));
   const adv = groupAdvantages(scored.map((s) => s.components.total), G, { stdEps: c.stdEps, scaleByStd: c.scaleRewards });
   const tokens = sampled.map((s) => s.tokens);
   const rows = sampled.map(() => prompt);

@@ -74,7 +74,7 @@ export async function predictRecords(model: VisionLanguageModel, tok: Tokenizer,
   return records.map((r, i) => ({ id: r.id, text: texts[i][0] }));
 }
 
-export interface SampleOptions extends PredictOptions {
+export interface SampleRecordsOptions extends PredictOptions {
   /** Softmax temperature (> 0). */
   temperature: number;
   /** Samples per record. */
@@ -88,7 +88,7 @@ export async function sampleRecords(
   model: VisionLanguageModel,
   tok: Tokenizer,
   records: readonly InstructionRecord[],
-  o: SampleOptions,
+  o: SampleRecordsOptions,
 ): Promise<{ id: string; texts: string[] }[]> {
   if (!(o.temperature > 0)) throw new Error(`sampleRecords: temperature must be > 0 (got ${o.temperature}); use predictRecords for greedy decoding`);
   if (!Number.isInteger(o.samples) || o.samples < 1) throw new Error(`sampleRecords: samples must be a positive integer (got ${o.samples})`);

@@ -18,7 +18,7 @@ import { predictedReport } from '../metrics/harness.js';
 import { normFree, vqaScore } from '../metrics/vqa.js';
 import type { VisionLanguageModel } from '../model/vlm.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { predictRecords, sampleRecords, type SampleOptions } from './predict.js';
+import { predictRecords, sampleRecords, type SampleRecordsOptions } from './predict.js';
 
 /** One VQA item: its greedy answer's score and, per sample, the extracted answer and its score. */
 export interface HeadroomItem {
@@ -80,7 +80,7 @@ export interface Headroom {
  * the format instruction), scored as the harness scores VQA. Records of other tasks are an error:
  * majority voting needs answers that can be equal.
  */
-export async function samplingHeadroom(model: VisionLanguageModel, tok: Tokenizer, records: readonly InstructionRecord[], o: SampleOptions): Promise<Headroom> {
+export async function samplingHeadroom(model: VisionLanguageModel, tok: Tokenizer, records: readonly InstructionRecord[], o: SampleRecordsOptions): Promise<Headroom> {
   const other = records.find((r) => r.task !== 'vqa');
   if (other) throw new Error(`samplingHeadroom: VQA records only (record ${other.id} is '${other.task}')`);
   const greedy = await predictRecords(model, tok, records, o);

@@ -1,11 +1,11 @@
 /**
  * The offline judge wired to the workbench's own metrics: the CheXpert-style rule labeler
- * (src/metrics/chexpert.ts), the RadGraph-style extractor at the "partial" level
+ * (src/labels/chexpert.ts), the RadGraph-style extractor at the "partial" level
  * (src/metrics/radgraph.ts), and ROUGE-L (src/metrics/rouge.ts), compared in that order. Like the
  * metrics it is built from, it is an approximation: a proxy for a radiologist's preference.
  */
 import { CHEXPERT_OBSERVATIONS } from '../data/types.js';
-import { labelReport } from '../metrics/chexpert.js';
+import { labelReport } from '../labels/chexpert.js';
 import { extractGraph, graphItems, setF1, type RadGraphLevel } from '../metrics/radgraph.js';
 import { rougeL } from '../metrics/rouge.js';
 import { clinicalFactLevels, offlineFactJudge, type ClinicalFactMargins } from './judge-offline.js';

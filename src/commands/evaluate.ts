@@ -5,7 +5,7 @@ import { loadPublished, publishedPath, type ReportTable, type VqaTable } from '.
 import { table1Doc, tableToCsv, tableToHtml, tableToMarkdown, vqaTableDoc } from '../plots/tables.js';
 import { parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
 import { evaluatePairs, matchPredictions, readBenchmark, readPredictions, type EvaluationResult } from '../metrics/harness.js';
-import { readLabelCsv } from '../metrics/labelFiles.js';
+import { readLabelCsv } from '../labels/label-files.js';
 import { graphFromRadgraphJson, type Graph } from '../metrics/radgraph.js';
 import type { Labels } from '../data/types.js';
 import type { Command } from './types.js';

@@ -1,5 +1,5 @@
 /** `deepmedix label`: the CheXpert-style rule labeler over a JSONL of reports. */
-import { labelReport } from '../metrics/chexpert.js';
+import { labelReport } from '../labels/chexpert.js';
 import { readJsonlStrict } from '../metrics/harness.js';
 import { parseArgs, requireFlag } from '../util/args.js';
 import type { Command } from './types.js';

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { sharedPath } from '../util/paths.js';
-import { parseCsv } from './labelFiles.js';
+import { parseCsv } from '../labels/label-files.js';
 
 export interface IuStudy {
   id: string;

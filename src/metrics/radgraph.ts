@@ -15,8 +15,8 @@
  *              (tokens, label, relation type, target tokens).
  * A report pair where either side has no entity scores 0 (as the package's compute_reward).
  */
-import { splitSentences } from './chexpert.js';
-import { classifyMention, tokenizeSentence } from './negex.js';
+import { splitSentences } from '../labels/chexpert.js';
+import { classifyMention, tokenizeSentence } from '../labels/negex.js';
 
 export type EntityLabel = 'ANAT-DP' | 'OBS-DP' | 'OBS-U' | 'OBS-DA';
 export type RelationType = 'modify' | 'located_at' | 'suggestive_of';

@@ -13,8 +13,8 @@
  */
 import type { Labels } from '../data/types.js';
 import { corpusBleu } from './bleu.js';
-import { labelReport } from './chexpert.js';
-import { chexpertF1 } from './labelF1.js';
+import { labelReport } from '../labels/chexpert.js';
+import { chexpertF1 } from './label-f1.js';
 import { corpusMeteor } from './meteor.js';
 import { radgraphF1, type Graph, type RadGraphLevel } from './radgraph.js';
 import { corpusRougeL } from './rouge.js';

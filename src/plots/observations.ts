@@ -2,11 +2,11 @@
  * Fig. 2a and Fig. 2g inputs from a benchmark and models' predictions: the report texts (for the
  * length distribution) and, per model, F1 and recall per CheXpert observation of the generated
  * reports against the reference reports, both labelled by the workbench's CheXpert-style rule
- * labeler (an approximation of CheXbert; see src/metrics/chexpert.ts).
+ * labeler (an approximation of CheXbert; see src/labels/chexpert.ts).
  */
-import { labelReport } from '../metrics/chexpert.js';
+import { labelReport } from '../labels/chexpert.js';
 import { matchPredictions, predictedReport, readBenchmark, readPredictions } from '../metrics/harness.js';
-import { chexpertF1 } from '../metrics/labelF1.js';
+import { chexpertF1 } from '../metrics/label-f1.js';
 import type { PaperResults } from './paper.js';
 
 export type ReportObservationResults = Required<Pick<PaperResults, 'reportTexts' | 'observationF1'>> & {

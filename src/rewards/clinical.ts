@@ -9,7 +9,7 @@
  * answer and in the ground truth (the same labeler and uncertain-as-positive convention as the
  * Micro/Macro-14 metrics), 1 when neither names any.
  */
-import { labelReport } from '../metrics/chexpert.js';
+import { labelReport } from '../labels/chexpert.js';
 import type { Labels } from '../data/types.js';
 
 function positives(labels: Labels): Set<string> {

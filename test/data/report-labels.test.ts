@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { sampleCohortTruth } from '../../src/data/phantom.js';
 import { studyRecord } from '../../src/data/cohort.js';
-import { labelReport } from '../../src/metrics/chexpert.js';
+import { labelReport } from '../../src/labels/chexpert.js';
 import { CHEXPERT_OBSERVATIONS } from '../../src/data/types.js';
 import { describeWithShared } from '../helpers.js';
 
 describeWithShared('synthetic report labels against the independent CheXpert-style labeler', ['data', 'chexpert-phrases', 'phrases'], () => {
-  it('the labels the report writer assigns agree with what src/metrics/chexpert.ts reads from the text', () => {
+  it('the labels the report writer assigns agree with what src/labels/chexpert.ts reads from the text', () => {
     // The writer attaches labels to each sentence it writes; the labeler (separate code, CheXpert
     // phrase lists + negation/uncertainty rules) reads the finished text. Known disagreement: the
     // labeler flags "plate-like" and "Kerley B lines" as Support Devices mentions.

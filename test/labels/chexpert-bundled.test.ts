@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLED_PHRASES } from '../../src/metrics/chexpert.js';
+import { BUNDLED_PHRASES } from '../../src/labels/chexpert.js';
 import { describeWithShared } from '../helpers.js';
 
 describeWithShared('bundled CheXpert phrase lists', ['data', 'chexpert-phrases', 'phrases'], (shared) => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chexpertF1, labelReport } from '../../src/metrics/chexpert.js';
-import { parseCsv, readLabelCsv } from '../../src/metrics/labelFiles.js';
-import { meshAgreement, meshObservations } from '../../src/metrics/meshCheck.js';
+import { labelReport } from '../../src/labels/chexpert.js';
+import { chexpertF1 } from '../../src/metrics/label-f1.js';
+import { parseCsv, readLabelCsv } from '../../src/labels/label-files.js';
+import { meshAgreement, meshObservations } from '../../src/labels/mesh-check.js';
 import type { Labels } from '../../src/data/types.js';
 import { describeWithShared } from '../helpers.js';
 
@@ -73,7 +74,7 @@ describeWithShared('metrics: CheXpert-style labeler against IU MeSH tags', ['dat
 
 describe('metrics: phrase matcher (Aho-Corasick)', () => {
   it('finds every occurrence, overlapping and nested, like repeated indexOf', async () => {
-    const { PhraseMatcher } = await import('../../src/metrics/phraseMatcher.js');
+    const { PhraseMatcher } = await import('../../src/labels/phrase-matcher.js');
     const phrases = ['effusion', 'pleural effusion', 'ff', 'usion', 'ion', ' lung ', 'lungs'];
     const text = ' left pleural effusion and lung  lungs effusion ';
     const viaIndexOf: string[] = [];

@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { CHEXPERT_OBSERVATIONS, type LabelValue, type Labels, type Observation } from '../data/types.js';
 import { PROJECT_ROOT } from '../util/paths.js';
 import { classifyMention, tokenizeSentence, type Certainty } from './negex.js';
-import { PhraseMatcher } from './phraseMatcher.js';
+import { PhraseMatcher } from './phrase-matcher.js';
 
-export { chexpertF1, type LabelF1 } from './labelF1.js';
 
 export interface PhraseLists {
   mention: Map<Observation, string[]>;

@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // By name, not instanceof: under some loaders a dynamically imported command sees its own copy of the class.
     if (e instanceof Error && (e.name === UsageError.name || e.name === ConfigError.name)) {
-      console.error(`deepmedix ${name}: ${e.message}\n\n${command.usage}`);
+      console.error(`deepmedix ${name}: ${e.message}\n(see 'deepmedix ${name} --help')`);
       return 2;
     }
     throw e;
@@ -67,7 +67,9 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      console.error(`deepmedix: ${(e as Error)?.stack ?? e}`);
+      // The message says what went wrong (files, lines, fields); the stack is for developers.
+      const debug = process.env.DEEPMEDIX_DEBUG === '1';
+      console.error(`deepmedix: ${(debug ? (e as Error)?.stack : (e as Error)?.message) ?? e}${debug ? '' : '\n(DEEPMEDIX_DEBUG=1 shows where)'}`);
       process.exitCode = 1;
     },
   );

@@ -428,25 +428,6 @@ export function resolveConfig(profile: ProfileName | string = 'default', overrid
   return config;
 }
 
-/** Parse `--a.b=v` / `--a.b v` flags into dotted overrides; other args are returned as rest. */
-export function parseOverrideFlags(args: string[], reserved: string[] = []): { overrides: Record<string, string>; rest: string[] } {
-  const overrides: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const m = /^--([A-Za-z][\w-]*(?:\.[\w-]+)+)(?:=(.*))?$/s.exec(a);
-    if (m && !reserved.includes(m[1])) {
-      let value = m[2];
-      if (value === undefined) {
-        if (i + 1 >= args.length) throw new ConfigError(`override --${m[1]} needs a value (--${m[1]}=VALUE)`);
-        value = args[++i];
-      }
-      overrides[m[1]] = value;
-    } else rest.push(a);
-  }
-  return { overrides, rest };
-}
-
 /** Write the resolved config as `config.json` in `dir` (atomically: write, then rename). */
 export function writeResolvedConfig(config: Config, dir: string): string {
   const path = join(dir, 'config.json');

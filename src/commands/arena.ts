@@ -38,8 +38,9 @@ and the ranking: plotly JSON specs, interactive HTML, PNG through headless Chrom
   --arena.maxRetries N  --arena.concurrency N
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'references', 'params'], booleans: ['iu-baselines', 'json', 'no-automated', 'no-png'], positionals: true },
   async run(argv) {
-    const args = parseArgs(argv, ['iu-baselines', 'json', 'no-automated', 'no-png']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'arena', config.profile);
     const pairsFlag = (name: string): Record<string, number> => {

@@ -28,8 +28,9 @@ The directory appears only when complete. The same seed gives byte-identical fil
   --lenient        skip (and count) malformed rows of real sources instead of stopping
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'n', 'seed', 'concurrency', 'mimic', 'mimic-reports', 'openi', 'ext-vqa', 'cxr-vqa'], booleans: ['quiet', 'datasets', 'lenient'] },
   async run(argv) {
-    const args = parseArgs(argv, ['quiet', 'datasets', 'lenient']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const n = numberFlag(args, 'n', config.cohort.n)!;
     const seed = numberFlag(args, 'seed', config.seed)!;

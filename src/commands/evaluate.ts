@@ -95,8 +95,9 @@ questionType, answer, answerKind). PRED.jsonl: {"id", "text"} or {"id", "predict
   --extract auto|boxed|raw   how to take the answer from a prediction (default auto)
   --hyp-labels CSV --ref-labels CSV       real CheXbert label files (id column, 14 observations)
   --hyp-radgraph JSON --ref-radgraph JSON real RadGraph output keyed by id`,
+  flags: { values: ['out', 'references', 'predictions', 'model', 'extract', 'hyp-labels', 'ref-labels', 'hyp-radgraph', 'ref-radgraph'], booleans: ['json', 'allow-missing', 'no-normalize'] },
   async run(argv) {
-    const args = parseArgs(argv, ['json', 'allow-missing', 'no-normalize']);
+    const args = parseArgs(argv, command.flags);
     const refPath = requireFlag(args, 'references');
     const predPath = requireFlag(args, 'predictions');
     const extract = (stringFlag(args, 'extract', 'auto') as 'auto' | 'boxed' | 'raw');

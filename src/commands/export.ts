@@ -26,8 +26,9 @@ The reward settings come from the config's reward section (e.g. --reward.coordin
 See docs/paper-scale.md.
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'base-model', 'coldstart', 'image-root', 'instructions', 'rl', 'rl-val'], booleans: ['absolute-images'] },
   async run(argv) {
-    const args = parseArgs(argv, ['absolute-images']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const outDir = stringFlag(args, 'out') ?? join(config.paths.data, 'export');
     const m = exportPaperScale(config, {

@@ -23,8 +23,9 @@ paths.figures (default figures/); DIR/summary.json holds per-stage seconds and h
   --quiet     no progress bars (stage lines and the summary still print)
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'formats'], booleans: ['dry-run', 'quiet'] },
   async run(argv) {
-    const args = parseArgs(argv, ['dry-run', 'quiet']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const layout = runLayout(config, stringFlag(args, 'out'));
     const out = layout.root;

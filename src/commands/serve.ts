@@ -22,8 +22,9 @@ Prints the base URL, e.g. for: deepmedix predict --endpoint URL --model NAME ...
   --max-n N         largest n per request (default 16)
   --quiet           no request log
 Stop with Ctrl-C.`,
+  flags: { values: ['checkpoint', 'host', 'max-n', 'max-queue', 'name', 'port'], booleans: ['allow-remote', 'quiet'] },
   async run(argv) {
-    const args = parseArgs(argv, ['allow-remote', 'quiet']);
+    const args = parseArgs(argv, command.flags);
     const dir = requireFlag(args, 'checkpoint');
     const host = stringFlag(args, 'host', '127.0.0.1')!;
     if (!isLoopbackHost(host) && !args.flags['allow-remote']) {

@@ -1,25 +1,24 @@
 /** `deepmedix synthesize`: grounded reasoning synthesis + filter -> the stage-2 cold-start set. */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
-import { stage1Data } from '../job/stage1data.js';
-import type { InstructionRecord } from '../data/types.js';
+import { readInstructionRecords } from '../data/records.js';
 import { filterTableMarkdown } from '../reasoning/filter.js';
-import { readJsonl } from '../util/fsx.js';
-import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
-import { COMMON_FLAGS, type Command } from './types.js';
 import { runSynthesisStage } from '../reasoning/synthesis.js';
+import { countFlag, numberFlag, parseArgs, stringFlag } from './args.js';
+import { commandDatasets, jobRun, RUN_FLAG_HELP } from './job-data.js';
+import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
   name: 'synthesize',
   summary: 'synthesize grounded <think> reasoning (offline or an LLM), filter it, write the cold-start set',
-  usage: `Usage: deepmedix synthesize --cohort DIR [--records FILE] [--out DIR] [--n N] [--simulated-errors RATE] [--quiet]
+  usage: `Usage: deepmedix synthesize [--run DIR | --cohort DIR] [--records FILE] [--out DIR] [--n N] [--simulated-errors RATE] [--quiet]
 
-Writes to OUT (default: data/synthesis-<profile>): samples.jsonl (resumable: a rerun only does what
+Writes to OUT (default: <run>/cli/synthesize): samples.jsonl (resumable: a rerun only does what
 is missing), verdicts.jsonl, filter-table.md/json, coldstart.jsonl (kept items: prompt + format
 instruction -> reasoning response), synthesis-summary.json, and llm-cache.jsonl for an LLM.
-  --cohort DIR          a cohort directory (studies.jsonl + images/)
-  --records FILE        instruction records to draw from (default: built from the cohort's
-                        training split, patients split as config.benchmark.testStudies/valStudies)
+${RUN_FLAG_HELP}
+  --cohort DIR          a datasets directory ('deepmedix cohort --datasets') instead of the job's
+  --records FILE        instruction records to draw from (default: the training split)
   --n N                 items to synthesize (default: config.coldstart.samples)
   --simulated-errors R  corrupt a fraction R of responses with simulated teacher errors (to
                         exercise the filter; offline default 0)
@@ -30,27 +29,18 @@ or OPENAI_API_KEY). Images go to a non-local endpoint only with --synthesis.allo
 credentialed datasets such as MIMIC-CXR forbid sharing images with third parties.
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'run', 'cohort', 'records', 'n', 'simulated-errors'], booleans: ['quiet'] },
   async run(argv) {
-    const args = parseArgs(argv, ['quiet']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
-    const cohort = resolve(requireFlag(args, 'cohort'));
-    const out = stringFlag(args, 'out') ?? join(config.paths.data, `synthesis-${config.profile}`);
-    const rate = numberFlag(args, 'simulated-errors', 0)!;
-    if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--simulated-errors must be in [0, 1], got ${rate}`);
-    // The stage-1 split (by patient, config.benchmark sizes): synthesis draws from its training part.
-    const data = await stage1Data(config, cohort);
-    const studies = [...data.studies.train, ...data.studies.val, ...data.studies.test];
+    const out = stringFlag(args, 'out') ?? jobRun(config, args).cli('synthesize');
+    const rate = numberFlag(args, 'simulated-errors', 0, { min: 0, max: 1 })!;
+    const n = countFlag(args, 'n');
+    const quiet = Boolean(args.flags.quiet);
+    const data = await commandDatasets(config, args, { quiet });
     const recordsPath = stringFlag(args, 'records');
-    const records: InstructionRecord[] = recordsPath ? readJsonl<InstructionRecord>(recordsPath) : data.train;
-    const res = await runSynthesisStage(config, {
-      records,
-      studies,
-      imageRoot: cohort,
-      outDir: out,
-      simulatedErrorRate: rate,
-      n: numberFlag(args, 'n'),
-      quiet: Boolean(args.flags.quiet),
-    });
+    const records = recordsPath ? readInstructionRecords(recordsPath) : data.train;
+    const res = await runSynthesisStage(config, { records, studies: data.studies, imageRoot: data.dir, outDir: out, simulatedErrorRate: rate, n, quiet });
     console.log(`${res.synthesizer.name}: ${res.samples.length} responses (${res.resumed} resumed), kept ${res.table.kept}`);
     console.log(filterTableMarkdown(res.table));
     console.log(`cold-start set: ${join(out, 'coldstart.jsonl')}`);

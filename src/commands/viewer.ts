@@ -35,8 +35,9 @@ table2: the paper's Table 2 (mean scores, preference rates) and, with --groups, 
 between two reviewer groups, printed as Markdown.
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['group', 'groups', 'image-root', 'models', 'port', 'predictions', 'records', 'reviewer', 'reviews', 'scale-max'], booleans: ['unblind'], positionals: true },
   async run(argv) {
-    const args = parseArgs(argv, ['unblind']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const action = args.positionals[0] ?? 'serve';
     if (action === 'table2') {

@@ -5,7 +5,7 @@
  * split and question type. Bad input is an error naming the file, line and ids; nothing is dropped
  * silently (the counts come back with the results).
  */
-import { readFileSync } from 'node:fs';
+import { readJsonlStrict } from '../util/fsx.js';
 import type { AnswerKind, InstructionRecord } from '../data/types.js';
 import { extractAnswer } from '../text/parse.js';
 import { reportMetrics, REPORT_COLUMNS, type ReportMetricOptions } from '../metrics/report.js';
@@ -27,37 +27,6 @@ export interface BenchmarkItem {
   questionType: string;
   /** The image source (InstructionRecord.source: 'synthetic', 'nih', …), when known. */
   source?: string;
-}
-
-/** Read a JSONL file strictly: UTF-8 checked per line, each line an object; errors name file:line. */
-export function readJsonlStrict(path: string): { line: number; value: Record<string, unknown> }[] {
-  const buf = readFileSync(path);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const out: { line: number; value: Record<string, unknown> }[] = [];
-  let start = 0;
-  let line = 0;
-  while (start < buf.length) {
-    let end = buf.indexOf(10, start);
-    if (end < 0) end = buf.length;
-    line++;
-    let text: string;
-    try {
-      text = decoder.decode(buf.subarray(start, end));
-    } catch {
-      throw new Error(`${path}:${line}: not valid UTF-8`);
-    }
-    start = end + 1;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${path}:${line}: malformed JSON line (${(e as Error).message})`);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path}:${line}: expected a JSON object`);
-    out.push({ line, value: value as Record<string, unknown> });
-  }
-  return out;
 }
 
 function idOf(v: Record<string, unknown>, path: string, line: number): string {

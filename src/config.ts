@@ -225,13 +225,7 @@ export const DEFAULTS: Config = {
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2, total: 1200, vqaShare: 0.5 },
   model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate', boxGrammar: true },
   sft: { epochs: 1, batchSize: 32, lr: 2e-3, warmupSteps: 30, minLrFrac: 0.05, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 200, valItems: 256, evalSamples: 3, saveEvery: 200, maxItems: 0, lengthBucket: 8 },
-  // lr chosen on the cold-start validation loss of the miniature (1.12 after 5 epochs at 1e-3 vs 2.27 after 2 at 3e-4).
-  // Epochs and samples measured in the main job on the default cohort (same stage 1; weighted report average / VQA
-  // accuracy, stage 2 -> stage 3; stage 1 0.181 / 0.604): 5 epochs × 1000 samples 0.166/0.544 -> 0.162/0.554;
-  // 10 × 1000 0.185/0.542 -> 0.184/0.540; 5 × 2000 0.148/0.558 -> 0.175/0.562; 10 × 2000 0.216/0.556 -> 0.212/0.560.
-  // Lower lr under-trains the format (3e-4: 0.151/0.390; 1e-4: VQA 0), 2e-3 is worse (0.154/0.538).
-  // VQA weight 2 with question types taking turns, 2,500 samples (stage 2 from the main job's stage 1 scoring
-  // 0.199/0.601, box grammar on): 0.247/0.606 vs 0.247/0.580 for weight 1 × 2,000 (old, untyped selection).
+  // lr, epochs, samples and the VQA weight were chosen on the main job's cold-start scores (docs/results.md).
   coldstart: { epochs: 10, batchSize: 16, lr: 1e-3, warmupSteps: 20, samples: 2500, vqaWeight: 2 },
   synthesis: {
     provider: 'offline',
@@ -258,22 +252,12 @@ export const DEFAULTS: Config = {
     clipHigh: 0.2,
     beta: 0.01,
     mu: 1,
-    // No setting made stage 3 reliably beat the cold start (0.264/0.636 on 1,200 validation items,
-    // 0.247/0.606 on the benchmark); means over seeds, validation | benchmark (notebook 05, #6 note):
-    // these defaults (T = 1, seeds 7-10) 0.253/0.643 | 0.243/0.606; temperature 0.7 (seeds 7-12)
-    // 0.262/0.638 | 0.260/0.603; temperature 0.4 (seeds 7-10) 0.273/0.628 | 0.267/0.599 (reports
-    // up in every seed, VQA not; beta 0.3 or 1 did not hold VQA); 120 steps, 8 prompts per step,
-    // top-p 0.9, more VQA prompts, decoder-only updates (freezeVision, T = 0.4: 0.255/0.629 | 0.256/0.598):
-    // no better; mu = 4: 0.220/0.600; lr 1e-4 lost report text; lr 1e-5
-    // over 240 steps (seed 7) 0.253/0.644 | 0.236/0.595. The cold start's greedy VQA answers beat the
-    // majority of its own 8 samples at T = 1 and are within 0.02 of it at 0.4 (samplingHeadroom).
+    // lr 3e-5: larger rates lost report text; the settings measured are in docs/results.md.
     lr: 3e-5,
     temperature: 1.0,
     topP: 1.0,
-    // 128 reaches the context (model.maxLen 160 less the prompt). At 96, 8% of the samples were cut
-    // before their \boxed{} answer and scored 0, and GRPO learned to write shorter reports: main job
-    // stage 2 -> 3 report average 0.247 -> 0.216 (VQA 0.606 -> 0.612); at 128: 0.260 and 0.240
-    // (seeds 7, 8; VQA 0.593, 0.610).
+    // 128 reaches the context (model.maxLen 160 less the prompt): shorter budgets cut samples before
+    // their \boxed{} answer, and GRPO then learns to write shorter reports (docs/results.md).
     maxNewTokens: 128,
     stdEps: 1e-6,
     scaleRewards: true,

@@ -11,7 +11,7 @@ interface Ref {
   advantages: number[];
   cases: { agg: LossAggregation; beta: number; clipLow: number; clipHigh: number; loss: number; surrogate: number; kl: number; clipFraction: number; ratioMean: number; grad: number[][] }[];
 }
-// Fixture: an independent PyTorch (float64, autograd) implementation run once (test/train/grpo/fixtures/grpo-torch-reference.py).
+// Fixture: an independent PyTorch (float64, autograd) implementation run once (test/train/grpo/fixtures/grpo_torch_reference.py).
 const ref = JSON.parse(readFileSync(new URL('./fixtures/grpo-torch-reference.json', import.meta.url), 'utf8')) as Ref;
 
 describe('groupAdvantages', () => {

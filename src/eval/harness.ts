@@ -225,6 +225,11 @@ export function headline(r: EvaluationResult): Headline {
   return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
 }
 
+/** Evaluate predictions on instruction records (every record needs a prediction). */
+export function evaluateRecords(records: readonly InstructionRecord[], preds: readonly Prediction[], opts: EvaluateOptions = {}): EvaluationResult {
+  return evaluatePairs(matchPredictions(records.map(benchmarkItemOf), preds), opts);
+}
+
 /** VQA accuracy per image source, pooled over the VQA sets; null unless the items come from more than one source. */
 export function vqaBySource(r: EvaluationResult): Record<string, number> | null {
   const pooled = new Map<string, { sum: number; n: number }>();

@@ -56,7 +56,7 @@ export const PHRASE_RULES: PhraseRule[] = [
   },
   {
     name: 'congestion-phrasing', observation: 'Edema', kind: 'mention',
-    reason: 'congestion wordings beyond upstream "vascular/pulmonary congestion" (CheXpert counts congestion as edema)',
+    reason: 'congestion wordings beyond upstream "vascular/pulmonary congestion", which the CheXpert labeler counts as (uncertain) edema',
     phrases: ['congestion', 'congested', 'engorged', 'engorgement', 'venous hypertension', 'cephalization', 'kerley', 'b-line*', 'b line*'],
   },
   {

@@ -70,7 +70,7 @@ ${COMMON_FLAGS}`,
         const eq = p.indexOf('=');
         if (eq <= 0) throw new UsageError(`model argument '${p}' is not NAME=PRED.jsonl`);
         const name = p.slice(0, eq);
-        return readModelPredictions(name, p.slice(eq + 1), params[name]);
+        return readModelPredictions(name, p.slice(eq + 1), params[name], references);
       });
       if (models.length < 2) throw new UsageError(`the arena needs at least 2 models, got ${models.length}`);
     }

@@ -8,7 +8,7 @@ import { readModelPredictions, readReportJsonl } from '../arena/predictions.js';
 import { arenaReport, exportArenaFigures } from '../arena/workbench.js';
 import type { Judge, ModelPredictions } from '../arena/types.js';
 import { writeJson } from '../util/fsx.js';
-import { parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
@@ -43,6 +43,7 @@ ${COMMON_FLAGS}`,
     const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'arena', config.profile);
+    checkOutputDir(out, '--out', ['ranking.json']);
     const pairsFlag = (name: string): Record<string, number> => {
       const v = stringFlag(args, name);
       if (!v) return {};

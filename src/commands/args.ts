@@ -3,6 +3,8 @@
  * (`--sft.lr=3e-4`). Each command declares the flags it knows; any other flag is a usage error that
  * names it (and the nearest known one), so a typo never passes silently.
  */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../config.js';
 
 export class UsageError extends Error {
@@ -137,4 +139,20 @@ export function numberFlag(args: ParsedArgs, name: string, fallback?: number, ra
 /** A positive whole-number flag (counts and sizes: --limit, --batch, --n). */
 export function countFlag(args: ParsedArgs, name: string, fallback?: number): number | undefined {
   return numberFlag(args, name, fallback, { min: 1, integer: true });
+}
+
+/**
+ * An output directory, checked before any work: a path that is a file, or one that cannot be
+ * created, is a usage error naming the flag; `replaces` lists the files there that the command
+ * will replace, and a line says so.
+ */
+export function checkOutputDir(dir: string, flag: string, replaces: readonly string[] = []): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file; name a directory`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`${flag} ${dir} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const there = replaces.filter((f) => existsSync(join(dir, f)));
+  if (there.length) console.log(`${dir} holds ${there.join(', ')} from an earlier run: replacing ${there.length === 1 ? 'it' : 'them'}`);
 }

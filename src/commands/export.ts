@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { exportPaperScale } from '../export/paper-scale.js';
-import { parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
@@ -37,7 +37,7 @@ ${COMMON_FLAGS}`,
     const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const outDir = stringFlag(args, 'out') ?? join(config.paths.data, 'export');
-    if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} is a file; name a directory`);
+    checkOutputDir(outDir, '--out');
     const imageRoot = requireFlag(args, 'image-root');
     if (!args.flags['no-image-check'] && !(existsSync(imageRoot) && statSync(imageRoot).isDirectory())) throw new UsageError(`--image-root ${imageRoot} is not a directory (pass --no-image-check if the images live elsewhere)`);
     const m = exportPaperScale(config, {

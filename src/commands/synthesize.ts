@@ -1,12 +1,11 @@
 /** `deepmedix synthesize`: grounded reasoning synthesis + filter -> the stage-2 cold-start set. */
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { chatClientFromConfig, type ChatModel, type ChatRequest, type ChatResult } from '../llm/client.js';
 import { readInstructionRecords } from '../data/records.js';
 import { filterTableMarkdown } from '../reasoning/filter.js';
 import { runSynthesisStage } from '../reasoning/synthesis.js';
-import { countFlag, numberFlag, parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, countFlag, numberFlag, parseArgs, stringFlag } from './args.js';
 import { commandDatasets, jobRun, RUN_FLAG_HELP } from './job-data.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
@@ -68,8 +67,7 @@ ${COMMON_FLAGS}`,
     const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? jobRun(config, args).cli('synthesize');
-    if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file; name a directory`);
-    if (existsSync(join(out, 'coldstart.jsonl'))) console.log(`${out} holds an earlier synthesis: its samples are reused, coldstart.jsonl and the filter tables are replaced`);
+    checkOutputDir(out, '--out', ['coldstart.jsonl']);
     const rate = numberFlag(args, 'simulated-errors', 0, { min: 0, max: 1 })!;
     const n = countFlag(args, 'n');
     const quiet = Boolean(args.flags.quiet);

@@ -3,8 +3,8 @@
  * (`--sft.lr=3e-4`). Each command declares the flags it knows; any other flag is a usage error that
  * names it (and the nearest known one), so a typo never passes silently.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config.js';
 
 export class UsageError extends Error {
@@ -142,16 +142,19 @@ export function countFlag(args: ParsedArgs, name: string, fallback?: number): nu
 }
 
 /**
- * An output directory, checked before any work: a path that is a file, or one that cannot be
- * created, is a usage error naming the flag; `replaces` lists the files there that the command
- * will replace, and a line says so.
+ * An output directory, checked before any work (and not created: a run that fails leaves nothing
+ * behind): a path that is a file, or one under a file or an unwritable directory, is a usage error
+ * naming the flag; `replaces` lists the files there that the command will replace, and a line says so.
  */
 export function checkOutputDir(dir: string, flag: string, replaces: readonly string[] = []): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file; name a directory`);
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  if (!statSync(at).isDirectory()) throw new UsageError(`${flag} ${dir} cannot be created: ${at} is a file`);
   try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`${flag} ${dir} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    accessSync(at, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${dir} cannot be written: ${at} is not writable`);
   }
   const there = replaces.filter((f) => existsSync(join(dir, f)));
   if (there.length) console.log(`${dir} holds ${there.join(', ')} from an earlier run: replacing ${there.length === 1 ? 'it' : 'them'}`);

@@ -53,6 +53,12 @@ describe('output paths are checked before any work', function () {
     });
   }
 
+  it('an --out under a file is refused too, and a refused run creates nothing', async () => {
+    const r = await capture(['cohort', '--profile', 'smoke', '--n', '2', '--out', join(file, 'sub')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /cannot be created: .*a-file is a file/);
+  });
+
   it('evaluate says when it replaces the results of an earlier run', async () => {
     const out = join(dir, 'eval');
     const first = await capture(['evaluate', '--references', refs, '--predictions', refs, '--out', out]);

@@ -56,7 +56,7 @@ describe('serve: Host, Origin, API key, URL and image-path checks', function () 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin; answers its own', async () => {
     const base = srv.baseUrl;
     assert.equal((await raw(`${base}/models`, { headers: { host: `evil.example:${srv.port}` } })).status, 403);
-    const post = await raw(`${base}/chat/completions`, { method: 'POST', headers: { ...json, host: `evil.example:${srv.port}` }, body: chat(imagePart(join(bench.root, 'images/s0.png')).image_url.url) });
+    const post = await raw(`${base}/chat/completions`, { method: 'POST', headers: { ...json, host: `evil.example:${srv.port}` }, body: chat((imagePart(join(bench.root, 'images/s0.png')) as { image_url: { url: string } }).image_url.url) });
     assert.equal(post.status, 403);
     assert.equal(post.json.error.code, 'forbidden');
     assert.equal((await raw(`${base}/models`, { headers: { origin: 'http://evil.example' } })).status, 403);

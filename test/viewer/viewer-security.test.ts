@@ -46,13 +46,11 @@ describe('viewer: Host, Origin, token and blinding', function () {
   let dir: string;
   let v: RunningViewer;
   let reviews: string;
-  let host: string;
   const lines = () => (existsSync(reviews) ? readFileSync(reviews, 'utf8').split('\n').filter(Boolean).length : 0);
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dmx-viewer-sec-'));
     reviews = join(dir, 'reviews.jsonl');
     v = await startViewer({ items: [ITEM], reviewsPath: reviews, seed: 1 });
-    host = new URL(v.url).host;
   });
   after(async () => {
     await v.close();

@@ -140,8 +140,14 @@ export interface Config {
     clipHigh: number;
     /** KL coefficient; 0 skips the reference pass. */
     beta: number;
-    /** Policy updates per batch (reusing the old log-probs). */
+    /** Passes over each rollout batch (EasyR1's ppo_epochs), reusing the rollout's log-probs. */
     mu: number;
+    /**
+     * Optimizer steps per pass: the batch's prompt groups are split into this many mini-batches
+     * (EasyR1: rollout_batch_size / global_batch_size, 512 / 128 = 4). Above 1 the ratio π_θ/π_old
+     * leaves 1 within a batch and the clip acts; 1 makes each step one policy-gradient update.
+     */
+    miniBatches: number;
     /** AdamW learning rate of the policy updates. */
     lr: number;
     temperature: number;
@@ -253,6 +259,7 @@ export const DEFAULTS: Config = {
     clipHigh: 0.2,
     beta: 0.01,
     mu: 1,
+    miniBatches: 1,
     // lr 3e-5: larger rates lost report text; the settings measured are in docs/results.md.
     lr: 3e-5,
     temperature: 1.0,

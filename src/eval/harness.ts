@@ -6,16 +6,12 @@
  * silently (the counts come back with the results).
  */
 import { readJsonlStrict } from '../util/fsx.js';
+import type { Prediction } from './predict.js';
 import type { AnswerKind, InstructionRecord } from '../data/types.js';
 import { extractAnswer } from '../text/parse.js';
 import { reportMetrics, REPORT_COLUMNS, type ReportMetricOptions } from '../metrics/report.js';
 import { vqaAccuracy, vqaScore, type VqaAccuracy, type VqaItemResult } from '../metrics/vqa.js';
 
-export interface Prediction {
-  id: string;
-  prediction: string;
-  model?: string;
-}
 
 /** A benchmark item as the harness needs it (an InstructionRecord or a bare {id, text} reference). */
 export interface BenchmarkItem {
@@ -54,7 +50,7 @@ export function readPredictions(path: string): Prediction[] {
     const id = idOf(value, path, line);
     const p = value.prediction ?? value.text;
     if (typeof p !== 'string') throw new Error(`${path}:${line}: id ${id}: missing string field 'prediction' (or 'text')`);
-    return { id, prediction: p, ...(typeof value.model === 'string' ? { model: value.model } : {}) };
+    return { id, text: p, ...(typeof value.model === 'string' ? { model: value.model } : {}) };
   });
   rejectDuplicates(preds.map((p) => p.id), path);
   return preds;
@@ -110,7 +106,7 @@ export interface Matched {
  */
 export function matchPredictions(items: readonly BenchmarkItem[], preds: readonly Prediction[], opts: { allowMissing?: boolean; predictionsPath?: string } = {}): Matched {
   const where = opts.predictionsPath ?? 'predictions';
-  const byId = new Map(preds.map((p) => [p.id, p.prediction]));
+  const byId = new Map(preds.map((p) => [p.id, p.text]));
   const itemIds = new Set(items.map((i) => i.id));
   const extraIds = preds.map((p) => p.id).filter((id) => !itemIds.has(id));
   const missingIds = items.map((i) => i.id).filter((id) => !byId.has(id));
@@ -227,6 +223,11 @@ export function headline(r: EvaluationResult): Headline {
   const vqa = Object.values(r.vqa);
   const n = vqa.reduce((s, v) => s + v.n, 0);
   return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
+}
+
+/** Evaluate predictions on instruction records (every record needs a prediction). */
+export function evaluateRecords(records: readonly InstructionRecord[], preds: readonly Prediction[], opts: EvaluateOptions = {}): EvaluationResult {
+  return evaluatePairs(matchPredictions(records.map(benchmarkItemOf), preds), opts);
 }
 
 /** VQA accuracy per image source, pooled over the VQA sets; null unless the items come from more than one source. */

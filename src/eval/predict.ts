@@ -9,9 +9,12 @@ import { Progress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import { recordImagePath } from '../model/inputs.js';
 
+/** One model output for one benchmark item: the `{"id","text"}` JSONL line every stage writes and the harness reads. */
 export interface Prediction {
   id: string;
   text: string;
+  /** The model's name, when a file holds several. */
+  model?: string;
 }
 
 export interface PredictOptions {

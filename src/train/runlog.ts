@@ -71,3 +71,13 @@ export class RunLog {
     return readJsonl<RunLogRow>(path, { repairTornTail: true });
   }
 }
+
+/** About `lines` step lines spread over the run, then every evaluation: a run log as text. */
+export function runLogLines(rows: readonly RunLogRow[], lines = 12): string[] {
+  const steps = rows.filter((r): r is StepRow => r.kind === 'step');
+  const every = Math.max(1, Math.round(steps.length / lines));
+  return [
+    ...steps.filter((r) => r.step % every === 0).map((r) => `step ${r.step}: loss ${r.loss.toFixed(3)}, lr ${r.lr.toExponential(2)}, ${r.tokensPerSec.toFixed(0)} tokens/s`),
+    ...rows.filter((r): r is EvalRow => r.kind === 'eval').map((r) => `validation loss ${r.valLoss.toFixed(3)} at step ${r.step}`),
+  ];
+}

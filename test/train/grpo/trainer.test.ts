@@ -180,6 +180,28 @@ describe('GRPO trainer', () => {
       });
     }
 
+    it('mini-batch updates take one optimizer step per mini-batch, so the ratio leaves 1 within a batch and the clip acts', () => {
+      const run = (miniBatches: number) => {
+        const model = makeModel();
+        const trainer = new GrpoTrainer(new VlmPolicy(model, tok), null, data, { ...small, beta: 0, mu: 1, miniBatches, lr: 0.05, clipLow: 0.01, clipHigh: 0.01 }, DEFAULT_REWARD_SPEC, { seed: 2, reward: rewardByLength });
+        const log = trainer.trainStep();
+        const steps = trainer.optimizer.step;
+        trainer.dispose();
+        model.dispose();
+        return { log, steps };
+      };
+      const one = run(1);
+      const two = run(2);
+      assert.equal(one.steps, 1);
+      assert.equal(two.steps, 2, 'two mini-batches, two AdamW steps');
+      // One update per batch evaluates the ratio before any change: exactly 1, nothing clipped.
+      assert.equal(one.log.ratioMean, 1);
+      assert.equal(one.log.clipFraction, 0);
+      // The second mini-batch is scored by the policy the first step moved.
+      assert.notEqual(two.log.ratioMean, 1);
+      assert.ok(two.log.clipFraction > 0, `clip fraction ${two.log.clipFraction}`);
+    });
+
     it('freezeVision updates the decoder and leaves the image encoder and projection as they were', () => {
       // Largest change of each weight after two steps, with and without the freeze.
       const changes = (freezeVision: boolean) => {

@@ -342,7 +342,7 @@ export const RANGES: Record<string, Range> = {
   'coldstart.samples': int(1), 'coldstart.vqaWeight': int(0, 100),
   'synthesis.concurrency': int(1, 1024), 'synthesis.timeoutMs': int(1, 3_600_000), 'synthesis.maxRetries': int(0, 20), 'synthesis.iouThreshold': real(0, 1),
   'synthesis.minTextF1': real(0, 1), 'synthesis.minChars': int(0), 'synthesis.maxChars': int(1),
-  'grpo.steps': int(1), 'grpo.batchPrompts': int(1, 65536), 'grpo.groupSize': int(2, 4096), 'grpo.clipLow': { ...real(0, 1), maxOpen: true }, 'grpo.clipHigh': real(0, 10),
+  'grpo.steps': int(1), 'grpo.batchPrompts': int(1, 65536), 'grpo.groupSize': int(2, 4096), 'grpo.clipLow': { ...real(0, 1), maxOpen: true }, 'grpo.clipHigh': real(0, 10), 'grpo.miniBatches': int(1, 65536),
   'grpo.beta': real(0, 100), 'grpo.mu': int(1, 1000), 'grpo.lr': above(0, 1), 'grpo.temperature': above(0, 10), 'grpo.topP': above(0, 1),
   'grpo.maxNewTokens': int(1, 65536), 'grpo.stdEps': real(0, 1), 'grpo.updateBatch': int(0), 'grpo.valPrompts': int(0), 'grpo.valEvery': int(0),
   'grpo.vqaWeight': int(0, 100), 'grpo.realVqaShare': real(0, 1),
@@ -368,6 +368,7 @@ export function checkRanges(config: Config): void {
   pair(m.imageSize % m.patchSize === 0, `config key 'model.imageSize' (${m.imageSize}) must be a multiple of 'model.patchSize' (${m.patchSize})`);
   pair((m.imageSize / m.patchSize) % m.mergePatches === 0, `config key 'model.mergePatches' (${m.mergePatches}) must divide the patch grid imageSize/patchSize (${m.imageSize / m.patchSize})`);
   pair(m.dModel % m.nHeads === 0, `config key 'model.dModel' (${m.dModel}) must be a multiple of 'model.nHeads' (${m.nHeads})`);
+  pair(config.grpo.miniBatches <= config.grpo.batchPrompts, `config key 'grpo.miniBatches' (${config.grpo.miniBatches}) must not exceed 'grpo.batchPrompts' (${config.grpo.batchPrompts})`);
   pair(config.synthesis.minChars <= config.synthesis.maxChars, `config key 'synthesis.minChars' (${config.synthesis.minChars}) must not exceed 'synthesis.maxChars' (${config.synthesis.maxChars})`);
 }
 

@@ -78,6 +78,7 @@ algorithm:
 
 worker:
   actor:
+    global_batch_size: ${Math.max(1, Math.floor(512 / g.miniBatches))}
     clip_ratio_low: ${g.clipLow}
     clip_ratio_high: ${g.clipHigh}
     model:

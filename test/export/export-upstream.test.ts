@@ -70,6 +70,7 @@ describe(`export: files today's EasyR1 (${UP.easyr1.commit.slice(0, 7)}) and LLa
     const y = Object.fromEntries(leaves(yaml.load(easyR1ConfigYaml(cfg, opts)), UP.easyr1.keys));
     assert.equal(y['worker.rollout.n'], cfg.grpo.groupSize);
     assert.equal(y['worker.actor.clip_ratio_high'], cfg.grpo.clipHigh);
+    assert.equal((y['data.rollout_batch_size'] as number) / (y['worker.actor.global_batch_size'] as number), cfg.grpo.miniBatches, 'optimizer steps per rollout batch');
     assert.equal(y['algorithm.disable_kl'], true);
     assert.equal(y['algorithm.use_kl_loss'], false);
     assert.equal(y['worker.reward.reward_function'], './deepmedix_reward.py:compute_score');

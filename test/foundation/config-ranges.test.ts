@@ -45,5 +45,6 @@ describe('config ranges', () => {
     assert.throws(() => resolveConfig('smoke', { 'model.nHeads': '3' }), /'model\.dModel' \(32\) must be a multiple of 'model\.nHeads' \(3\)/);
     assert.throws(() => resolveConfig('smoke', { 'model.patchSize': '7' }), /'model\.imageSize' \(32\) must be a multiple of 'model\.patchSize' \(7\)/);
     assert.throws(() => resolveConfig('smoke', { 'synthesis.minChars': '5000' }), /'synthesis\.minChars' \(5000\) must not exceed/);
+    assert.throws(() => resolveConfig('smoke', { 'grpo.miniBatches': '3' }), /'grpo\.miniBatches' \(3\) must not exceed 'grpo\.batchPrompts' \(2\)/);
   });
 });

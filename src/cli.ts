@@ -62,6 +62,13 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] && /(?:cli\.ts|deepmedix(?:\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // Output piped into a reader that stops early (`| head`): end quietly, as Unix tools do, not with an EPIPE stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -3,6 +3,8 @@
  * (`--sft.lr=3e-4`). Each command declares the flags it knows; any other flag is a usage error that
  * names it (and the nearest known one), so a typo never passes silently.
  */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config.js';
 
 export class UsageError extends Error {
@@ -137,4 +139,23 @@ export function numberFlag(args: ParsedArgs, name: string, fallback?: number, ra
 /** A positive whole-number flag (counts and sizes: --limit, --batch, --n). */
 export function countFlag(args: ParsedArgs, name: string, fallback?: number): number | undefined {
   return numberFlag(args, name, fallback, { min: 1, integer: true });
+}
+
+/**
+ * An output directory, checked before any work (and not created: a run that fails leaves nothing
+ * behind): a path that is a file, or one under a file or an unwritable directory, is a usage error
+ * naming the flag; `replaces` lists the files there that the command will replace, and a line says so.
+ */
+export function checkOutputDir(dir: string, flag: string, replaces: readonly string[] = []): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file; name a directory`);
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  if (!statSync(at).isDirectory()) throw new UsageError(`${flag} ${dir} cannot be created: ${at} is a file`);
+  try {
+    accessSync(at, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${dir} cannot be written: ${at} is not writable`);
+  }
+  const there = replaces.filter((f) => existsSync(join(dir, f)));
+  if (there.length) console.log(`${dir} holds ${there.join(', ')} from an earlier run: replacing ${there.length === 1 ? 'it' : 'them'}`);
 }

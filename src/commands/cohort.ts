@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { buildCohort } from '../data/cohort.js';
 import { prepareDatasets } from '../data/prepare.js';
-import { numberFlag, parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, numberFlag, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
@@ -37,6 +37,7 @@ ${COMMON_FLAGS}`,
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n must be a positive integer, got ${n}`);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seed}`);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, `cohort-${config.profile}`);
+    checkOutputDir(out, '--out', ['studies.jsonl']);
     if (args.flags.datasets) {
       const t0 = Date.now();
       const cfg = { ...config, seed, cohort: { ...config.cohort, n } };

@@ -82,6 +82,10 @@ ${COMMON_FLAGS}`,
     const out = requireFlag(args, 'out');
     checkOutput(out);
     const limit = countFlag(args, 'limit');
+    // Every size and count flag is checked here, before a checkpoint or benchmark is read.
+    for (const f of ['batch', 'max-new-tokens', 'concurrency']) countFlag(args, f);
+    numberFlag(args, 'timeout', undefined, { min: 1 });
+    numberFlag(args, 'temperature', undefined, { min: 0 });
     const shuffleSeed = numberFlag(args, 'shuffle-images', undefined, { integer: true });
     // 'test' / 'val' come from the job of the checkpoint's profile unless --profile names another.
     const ckProfile = args.flags.checkpoint ? readCheckpoint(requireFlag(args, 'checkpoint')).header.config?.profile : undefined;

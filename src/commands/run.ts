@@ -1,7 +1,7 @@
 /** `deepmedix run` (`npm start`): the main job over the embedded default. */
 import { initBackend } from '../backend.js';
 import { resolveConfig, writeResolvedConfig } from '../config.js';
-import { parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 import { jobSteps, runMainJob } from '../job/main.js';
 import { runLayout } from '../run-layout.js';
@@ -29,6 +29,7 @@ ${COMMON_FLAGS}`,
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const layout = runLayout(config, stringFlag(args, 'out'));
     const out = layout.root;
+    checkOutputDir(out, '--out');
     const backend = await initBackend();
     console.log(`DeepMedix workbench: profile '${config.profile}', backend ${backend.name}, outputs in ${out}`);
     console.log('Plan:');

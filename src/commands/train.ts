@@ -6,7 +6,7 @@ import { hasCheckpoint } from '../model/checkpoint.js';
 import { countParams } from '../model/spec.js';
 import { trainGrpoStage } from '../train/grpo/stage.js';
 import { trainSft } from '../train/sft.js';
-import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
+import { checkOutputDir, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { commandDatasets, jobRun, RUN_FLAG_HELP } from './job-data.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
@@ -27,6 +27,7 @@ needs ../shared/data/nih-cxr).`;
 /** The output directory, refused when it holds a checkpoint and --resume is not given. */
 function outputDir(args: ParsedArgs, fallback: string): string {
   const out = stringFlag(args, 'out') ?? fallback;
+  checkOutputDir(out, '--out');
   if (!args.flags.resume && hasCheckpoint(out)) throw new UsageError(`${out} already holds a checkpoint; pass --resume to continue it, or choose another output directory (--out)`);
   return out;
 }

@@ -42,6 +42,7 @@ async function decodeRecords(
   label: string,
 ): Promise<string[][]> {
   const bs = o.batchSize ?? 16;
+  if (!(Number.isInteger(bs) && bs >= 1)) throw new Error(`predict: batchSize must be a whole number ≥ 1, got ${bs}`);
   const g = sampling.samplesPerPrompt ?? 1;
   const bar = new Progress({ label, total: records.length, quiet: o.quiet });
   const maxPrompt = model.spec.maxLen - 8;

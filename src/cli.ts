@@ -9,6 +9,7 @@ import { UsageError } from './commands/args.js';
 /** Subcommands, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).command,
+  study: async () => (await import('./commands/study.js')).command,
   arena: async () => (await import('./commands/arena.js')).command,
   cohort: async () => (await import('./commands/cohort.js')).command,
   reward: async () => (await import('./commands/reward.js')).command,

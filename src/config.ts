@@ -148,6 +148,25 @@ export interface Config {
      * leaves 1 within a batch and the clip acts; 1 makes each step one policy-gradient update.
      */
     miniBatches: number;
+    /** The RL seed: which training prompts RL draws, their order and the sampling streams (0: the master seed). `deepmedix study` varies it. */
+    seed: number;
+    /**
+     * Not in the paper (DAPO's dynamic sampling): groups whose G rewards are all equal teach nothing;
+     * drop them and roll out more prompts until the batch holds batchPrompts groups with reward spread,
+     * at most maxSampleRounds rollouts a step (then the step trains on what it has).
+     */
+    dynamicSampling: boolean;
+    maxSampleRounds: number;
+    /**
+     * Not in the paper: before RL, roll out edgeSamples responses of the starting model to each candidate
+     * prompt and keep those at the edge of its competence, mean answer score (r_ans / answerScale) in
+     * [edgeLow, edgeHigh] and the rewards not all equal; 0 edgeSamples: no filter. edgeCandidates
+     * prompts are scored (0: twice the prompts RL needs).
+     */
+    edgeSamples: number;
+    edgeLow: number;
+    edgeHigh: number;
+    edgeCandidates: number;
     /** AdamW learning rate of the policy updates. */
     lr: number;
     temperature: number;
@@ -260,6 +279,13 @@ export const DEFAULTS: Config = {
     beta: 0.01,
     mu: 1,
     miniBatches: 1,
+    seed: 0,
+    dynamicSampling: false,
+    maxSampleRounds: 4,
+    edgeSamples: 0,
+    edgeLow: 0,
+    edgeHigh: 1,
+    edgeCandidates: 0,
     // lr 3e-5: larger rates lost report text; the settings measured are in docs/results.md.
     lr: 3e-5,
     temperature: 1.0,
@@ -342,7 +368,8 @@ export const RANGES: Record<string, Range> = {
   'coldstart.samples': int(1), 'coldstart.vqaWeight': int(0, 100),
   'synthesis.concurrency': int(1, 1024), 'synthesis.timeoutMs': int(1, 3_600_000), 'synthesis.maxRetries': int(0, 20), 'synthesis.iouThreshold': real(0, 1),
   'synthesis.minTextF1': real(0, 1), 'synthesis.minChars': int(0), 'synthesis.maxChars': int(1),
-  'grpo.steps': int(1), 'grpo.batchPrompts': int(1, 65536), 'grpo.groupSize': int(2, 4096), 'grpo.clipLow': { ...real(0, 1), maxOpen: true }, 'grpo.clipHigh': real(0, 10), 'grpo.miniBatches': int(1, 65536),
+  'grpo.steps': int(1), 'grpo.batchPrompts': int(1, 65536), 'grpo.groupSize': int(2, 4096), 'grpo.clipLow': { ...real(0, 1), maxOpen: true }, 'grpo.clipHigh': real(0, 10), 'grpo.miniBatches': int(1, 65536), 'grpo.seed': int(0), 'grpo.maxSampleRounds': int(1, 100),
+  'grpo.edgeSamples': int(0, 4096), 'grpo.edgeLow': real(0, 1), 'grpo.edgeHigh': real(0, 1), 'grpo.edgeCandidates': int(0),
   'grpo.beta': real(0, 100), 'grpo.mu': int(1, 1000), 'grpo.lr': above(0, 1), 'grpo.temperature': above(0, 10), 'grpo.topP': above(0, 1),
   'grpo.maxNewTokens': int(1, 65536), 'grpo.stdEps': real(0, 1), 'grpo.updateBatch': int(0), 'grpo.valPrompts': int(0), 'grpo.valEvery': int(0),
   'grpo.vqaWeight': int(0, 100), 'grpo.realVqaShare': real(0, 1),
@@ -368,6 +395,7 @@ export function checkRanges(config: Config): void {
   pair(m.imageSize % m.patchSize === 0, `config key 'model.imageSize' (${m.imageSize}) must be a multiple of 'model.patchSize' (${m.patchSize})`);
   pair((m.imageSize / m.patchSize) % m.mergePatches === 0, `config key 'model.mergePatches' (${m.mergePatches}) must divide the patch grid imageSize/patchSize (${m.imageSize / m.patchSize})`);
   pair(m.dModel % m.nHeads === 0, `config key 'model.dModel' (${m.dModel}) must be a multiple of 'model.nHeads' (${m.nHeads})`);
+  pair(config.grpo.edgeLow <= config.grpo.edgeHigh, `config keys 'grpo.edgeLow' (${config.grpo.edgeLow}) and 'grpo.edgeHigh' (${config.grpo.edgeHigh}) must bound a band: edgeLow ≤ edgeHigh`);
   pair(config.grpo.miniBatches <= config.grpo.batchPrompts, `config key 'grpo.miniBatches' (${config.grpo.miniBatches}) must not exceed 'grpo.batchPrompts' (${config.grpo.batchPrompts})`);
   pair(config.synthesis.minChars <= config.synthesis.maxChars, `config key 'synthesis.minChars' (${config.synthesis.minChars}) must not exceed 'synthesis.maxChars' (${config.synthesis.maxChars})`);
 }

@@ -41,35 +41,39 @@ export function itemBlocks(n: number, k: number): number[][] {
 }
 
 /**
- * The paired estimate of θ(end) − θ(start): `measure(rows, which, seed)` computes θ on a subset of
- * item rows for the start ('a') or the end ('b') of seed `seed` (0 … seeds − 1).
+ * The paired estimate of θ(end) − θ(start) over `seeds` seeds and K item blocks:
+ * `measure(leaveOut, which, seed)` computes θ for the start ('a') or the end ('b') of a seed
+ * (0 … seeds − 1) on all items (`leaveOut` null) or on all items but those of block `leaveOut`
+ * (0 … K − 1, blocks from `itemBlocks`). Measures may be null (e.g. no boxes at all): a seed or
+ * block whose θ is null on either side is left out.
  */
-export function pairedEstimate(n: number, seeds: number, measure: (rows: readonly number[], which: 'a' | 'b', seed: number) => number, k = 20): PairedEstimate {
+export function pairedEstimate(n: number, seeds: number, measure: (leaveOut: number | null, which: 'a' | 'b', seed: number) => number | null, k = 20): PairedEstimate | null {
   if (n < 2) throw new Error(`paired estimate: need at least 2 items (got ${n})`);
   if (seeds < 1) throw new Error('paired estimate: need at least 1 seed');
-  const all = Array.from({ length: n }, (_, i) => i);
-  const diff = (rows: readonly number[], s: number) => measure(rows, 'b', s) - measure(rows, 'a', s);
-  const perSeed = Array.from({ length: seeds }, (_, s) => diff(all, s));
-  const mean = perSeed.reduce((a, b) => a + b, 0) / seeds;
-  const seedVar = seeds > 1 ? perSeed.reduce((a, d) => a + (d - mean) ** 2, 0) / (seeds - 1) / seeds : 0;
-  const blocks = itemBlocks(n, k);
-  const inBlock = new Int32Array(n);
-  blocks.forEach((b, j) => b.forEach((i) => (inBlock[i] = j)));
-  const leaveOut = blocks.map((_, j) => {
-    const rows = all.filter((i) => inBlock[i] !== j);
-    let sum = 0;
-    for (let s = 0; s < seeds; s++) sum += diff(rows, s);
-    return sum / seeds;
-  });
-  const K = blocks.length;
-  const jackMean = leaveOut.reduce((a, b) => a + b, 0) / K;
-  const itemVar = ((K - 1) / K) * leaveOut.reduce((a, d) => a + (d - jackMean) ** 2, 0);
+  const diff = (leaveOut: number | null, s: number): number | null => {
+    const [a, b] = [measure(leaveOut, 'a', s), measure(leaveOut, 'b', s)];
+    return a === null || b === null ? null : b - a;
+  };
+  const perSeed = Array.from({ length: seeds }, (_, s) => diff(null, s)).filter((d): d is number => d !== null);
+  if (!perSeed.length) return null;
+  const S = perSeed.length;
+  const mean = perSeed.reduce((a, b) => a + b, 0) / S;
+  const seedVar = S > 1 ? perSeed.reduce((a, d) => a + (d - mean) ** 2, 0) / (S - 1) / S : 0;
+  const K = itemBlocks(n, k).length;
+  const leaveOut: number[] = [];
+  for (let j = 0; j < K; j++) {
+    const ds = Array.from({ length: seeds }, (_, s) => diff(j, s)).filter((d): d is number => d !== null);
+    if (ds.length) leaveOut.push(ds.reduce((a, b) => a + b, 0) / ds.length);
+  }
+  const J = leaveOut.length;
+  const jackMean = leaveOut.reduce((a, b) => a + b, 0) / Math.max(1, J);
+  const itemVar = J > 1 ? ((J - 1) / J) * leaveOut.reduce((a, d) => a + (d - jackMean) ** 2, 0) : 0;
   const variance = seedVar + itemVar;
   const se = Math.sqrt(variance);
-  const parts = [seeds > 1 ? { v: seedVar, df: seeds - 1 } : null, { v: itemVar, df: K - 1 }].filter((p): p is { v: number; df: number } => p !== null && p.v > 0);
-  const df = parts.length ? variance ** 2 / parts.reduce((a, p) => a + p.v ** 2 / p.df, 0) : K - 1;
+  const parts = [S > 1 ? { v: seedVar, df: S - 1 } : null, J > 1 ? { v: itemVar, df: J - 1 } : null].filter((p): p is { v: number; df: number } => p !== null && p.v > 0);
+  const df = parts.length ? variance ** 2 / parts.reduce((a, p) => a + p.v ** 2 / p.df, 0) : Math.max(1, J - 1);
   const t = tQuantile(0.975, df);
-  return { mean, se, lo: mean - t * se, hi: mean + t * se, seeds, items: n, perSeed, df };
+  return { mean, se, lo: mean - t * se, hi: mean + t * se, seeds: S, items: n, perSeed, df };
 }
 
 /** ln Γ(x) (Lanczos, g = 7), for the t distribution. */
@@ -127,15 +131,4 @@ export function tQuantile(p: number, df: number): number {
     else hi = mid;
   }
   return (lo + hi) / 2;
-}
-
-/** A ratio statistic's value from summed numerators and denominators of the given rows (null when 0/0). */
-export function ratioOf(num: ArrayLike<number>, den: ArrayLike<number>, rows: readonly number[]): number | null {
-  let a = 0;
-  let b = 0;
-  for (const i of rows) {
-    a += num[i];
-    b += den[i];
-  }
-  return b > 0 ? a / b : null;
 }

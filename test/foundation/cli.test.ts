@@ -45,7 +45,7 @@ describe('deepmedix CLI', () => {
 });
 
 describe('deepmedix commands: flags', () => {
-  const NAMES = ['run', 'arena', 'cohort', 'reward', 'train', 'predict', 'serve', 'synthesize', 'viewer', 'export', 'evaluate', 'label'];
+  const NAMES = ['run', 'arena', 'cohort', 'reward', 'train', 'predict', 'serve', 'synthesize', 'viewer', 'export', 'evaluate', 'label', 'study'];
   it('every command documents the flags it knows, and knows the flags it documents', async () => {
     for (const name of NAMES) {
       const { command } = (await import(`../../src/commands/${name}.ts`)) as { command: import('../../src/commands/types.js').Command };

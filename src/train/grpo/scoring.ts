@@ -62,3 +62,37 @@ export function selectGroups(s: ScoredRollout, keep: readonly number[]): ScoredR
     },
   };
 }
+
+/** The groups of a scored rollout whose rewards are not all equal (those a policy update can learn from). */
+export function groupsWithSpread(s: ScoredRollout): ScoredRollout {
+  return selectGroups(s, s.groups.zeroStd.flatMap((zero, g) => (zero ? [] : [g])));
+}
+
+/** Scored rollouts one after the other (each group keeps its advantages), at most `maxGroups` groups. */
+export function concatScored(parts: readonly ScoredRollout[], maxGroups = Infinity): ScoredRollout {
+  if (!parts.length) throw new Error('concatScored: nothing to join');
+  const G = parts[0].groupSize;
+  const out: ScoredRollout = { ...parts[0], prompts: [], responses: [], rewards: [], advantages: [], warnings: [], seconds: 0, scoringSeconds: 0, groups: { advantages: [], groupMean: [], groupStd: [], zeroStd: [], zeroStdGroups: 0, fracZeroStd: 0 } };
+  for (const p of parts) {
+    out.seconds += p.seconds;
+    out.scoringSeconds += p.scoringSeconds;
+    out.warnings.push(...p.warnings);
+    for (let g = 0; g < p.prompts.length && out.prompts.length < maxGroups; g++) {
+      const base = out.prompts.length;
+      out.prompts.push(p.prompts[g]);
+      for (let i = 0; i < G; i++) {
+        const k = g * G + i;
+        out.responses.push({ ...p.responses[k], promptIndex: base });
+        out.rewards.push(p.rewards[k]);
+        out.advantages.push(p.advantages[k]);
+      }
+      out.groups.groupMean.push(p.groups.groupMean[g]);
+      out.groups.groupStd.push(p.groups.groupStd[g]);
+      out.groups.zeroStd.push(p.groups.zeroStd[g]);
+    }
+  }
+  out.groups.advantages = out.advantages;
+  out.groups.zeroStdGroups = out.groups.zeroStd.filter(Boolean).length;
+  out.groups.fracZeroStd = out.prompts.length ? out.groups.zeroStdGroups / out.prompts.length : 0;
+  return out;
+}

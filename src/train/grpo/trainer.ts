@@ -20,10 +20,15 @@ import { histogram } from './math.js';
 import { AdamW } from '../optim.js';
 import type { GrpoPolicy, GrpoPrompt, SampledResponse } from './policy.js';
 import { rollout } from './rollout.js';
-import { scoreRollout, type ScoredRollout } from './scoring.js';
+import { concatScored, groupsWithSpread, scoreRollout, type ScoredRollout } from './scoring.js';
 import { policyUpdate, trainableParams, type UpdateStats } from './update.js';
 
 export type GrpoConfig = Config['grpo'];
+
+/** The RL seed (grpo.seed; 0: the master seed). */
+export function rlSeed(config: Pick<Config, 'seed' | 'grpo'>): number {
+  return config.grpo.seed || config.seed;
+}
 
 /** Edges of the logged advantage histogram. */
 export const ADVANTAGE_EDGES = [-2, -1.5, -1, -0.5, -1e-9, 1e-9, 0.5, 1, 1.5, 2];
@@ -57,6 +62,8 @@ export interface GrpoStepLog {
   rewardWarnings: number;
   /** Boxes written in think blocks per response, mean. */
   boxesPerResponse: number;
+  /** Rollouts this step and the groups sampled and trained on (they differ under dynamic sampling). */
+  sampling?: { rounds: number; groupsSampled: number; groupsTrained: number };
   seconds: { generate: number; reward: number; update: number; total: number };
 }
 
@@ -215,14 +222,34 @@ export class GrpoTrainer {
     }
   }
 
+  /**
+   * Phases 1 and 2 with dynamic sampling (grpo.dynamicSampling): rollouts until batchPrompts groups
+   * have reward spread or maxSampleRounds rollouts are done. Returns everything sampled (for the
+   * log) and the groups to train on.
+   */
+  sampleBatch(): { sampled: ScoredRollout; trained: ScoredRollout; rounds: number } {
+    const c = this.config;
+    const first = this.score(this.rollout());
+    if (!c.dynamicSampling) return { sampled: first, trained: first, rounds: 1 };
+    const sampled = [first];
+    const kept = [groupsWithSpread(first)];
+    const count = () => kept.reduce((a, k) => a + k.prompts.length, 0);
+    while (count() < c.batchPrompts && sampled.length < c.maxSampleRounds) {
+      const more = this.score(this.rollout());
+      sampled.push(more);
+      kept.push(groupsWithSpread(more));
+    }
+    return { sampled: concatScored(sampled), trained: concatScored(kept, c.batchPrompts), rounds: sampled.length };
+  }
+
   /** Run one GRPO step (rollout, scoring, update) and return its log. */
   trainStep(): GrpoStepLog {
     const t0 = performance.now();
-    const batch = this.score(this.rollout());
-    const upd = this.update(batch);
+    const { sampled, trained, rounds } = this.sampleBatch();
+    const upd = trained.prompts.length ? this.update(trained) : NO_UPDATE;
     this.step++;
-    if (this.opts.keepLastBatch) this.lastBatch = { prompts: batch.prompts, responses: batch.responses, rewards: batch.rewards, advantages: batch.advantages };
-    return stepLog(this.step, batch, upd, (performance.now() - t0) / 1000);
+    if (this.opts.keepLastBatch) this.lastBatch = { prompts: trained.prompts, responses: trained.responses, rewards: trained.rewards, advantages: trained.advantages };
+    return { ...stepLog(this.step, sampled, upd, (performance.now() - t0) / 1000), sampling: { rounds, groupsSampled: sampled.prompts.length, groupsTrained: trained.prompts.length } };
   }
 
   /** Data cursor and random streams, for checkpoints. */
@@ -244,7 +271,10 @@ export class GrpoTrainer {
   }
 }
 
-/** The step log of a scored batch and its update. */
+/** What a step without a group to learn from reports as its update. */
+const NO_UPDATE: UpdateStats = { loss: 0, surrogate: 0, kl: null, clipFraction: 0, ratioMean: 1, gradNorm: 0, optimizerSteps: 0, seconds: 0 };
+
+/** The step log of a scored batch (everything sampled) and its update. */
 export function stepLog(step: number, batch: ScoredRollout, upd: UpdateStats, totalSeconds: number): GrpoStepLog {
   const { responses, rewards } = batch;
   const N = responses.length;

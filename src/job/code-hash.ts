@@ -40,8 +40,21 @@ export function importClosure(entries: readonly string[], root = PROJECT_ROOT): 
   return [...seen].sort();
 }
 
+/**
+ * The hashes a process has computed, by entries: the code a process runs is the code it loaded, so
+ * files edited while it runs (e.g. during a long study) do not change its steps' keys halfway.
+ */
+const computed = new Map<string, string | null>();
+
 /** 16 hex digits over the code of `entries` and what they import; null where the sources are absent (an installed copy without src/). */
 export function codeHash(entries: readonly string[], root = PROJECT_ROOT): string | null {
+  const key = `${root}\0${entries.join('\0')}`;
+  if (!computed.has(key)) computed.set(key, hashNow(entries, root));
+  return computed.get(key)!;
+}
+
+/** The hash from the files as they are now (uncached). */
+export function hashNow(entries: readonly string[], root = PROJECT_ROOT): string | null {
   if (!entries.every((e) => existsSync(join(root, e)))) return null;
   const h = createHash('sha256');
   for (const f of importClosure(entries, root)) h.update(f).update('\0').update(codeOnly(readFileSync(join(root, f), 'utf8'))).update('\0');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeHash, codeOnly, importClosure } from '../../src/job/code-hash.js';
+import { codeHash, codeOnly, hashNow, importClosure } from '../../src/job/code-hash.js';
 
 describe('job step code hash', () => {
   const root = mkdtempSync(join(tmpdir(), 'dmx-code-'));
@@ -21,13 +21,16 @@ describe('job step code hash', () => {
   });
 
   it('changes when imported code changes, not when a comment or an unimported file does', () => {
-    const first = codeHash(['src/step.ts'], root)!;
+    const first = hashNow(['src/step.ts'], root)!;
     assert.match(first, /^[0-9a-f]{16}$/);
     write('src/a/f.ts', "import { g } from './g.js';\n/* another comment */\nexport function f() { return g() + 1; }\n");
     write('src/a/other.ts', 'export const unrelated = 2;\n');
-    assert.equal(codeHash(['src/step.ts'], root), first);
+    assert.equal(hashNow(['src/step.ts'], root), first);
     write('src/a/g.ts', "export function g() { return 'http://y'; }\n");
-    assert.notEqual(codeHash(['src/step.ts'], root), first);
+    assert.notEqual(hashNow(['src/step.ts'], root), first);
+    assert.equal(codeHash(['src/step.ts'], root), hashNow(['src/step.ts'], root));
+    write('src/a/g.ts', "export function g() { return 'http://z'; }\n");
+    assert.notEqual(codeHash(['src/step.ts'], root), hashNow(['src/step.ts'], root), 'a process keeps the hash of the code it loaded');
   });
 
   it('keeps a URL in a string, drops line and block comments', () => {
@@ -35,7 +38,7 @@ describe('job step code hash', () => {
   });
 
   it('is null where the sources are absent; every job step of the project names existing code', async () => {
-    assert.equal(codeHash(['src/absent.ts'], root), null);
+    assert.equal(hashNow(['src/absent.ts'], root), null);
     const { jobSteps } = await import('../../src/job/main.js');
     const { resolveConfig } = await import('../../src/config.js');
     const { layoutAt } = await import('../../src/run-layout.js');

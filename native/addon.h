@@ -1,5 +1,5 @@
 /*
- * Shared pieces of the deepmedix_blas addon (blas_addon.c: products and module set-up;
+ * Shared pieces of the deepmedix_blas addon (blas-addon.c: products and module set-up;
  * layout.c: transpose, sum; elementwise.c: tanh, exp, comparisons): argument helpers and the
  * N-API entry points each file defines.
  */

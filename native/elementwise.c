@@ -1,4 +1,4 @@
-/* deepmedix_blas: tanh, exp and broadcasting comparisons on the wasm heap (see blas_addon.c). */
+/* deepmedix_blas: tanh, exp and broadcasting comparisons on the wasm heap (see blas-addon.c). */
 #include "addon.h"
 
 /* ---- tanh, float32 ----

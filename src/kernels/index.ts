@@ -1,7 +1,6 @@
 /**
  * Faster kernels on top of the chosen tfjs backend, installed at backend start-up (src/backend.ts
- * imports this module, whose `onBackendReady` hook calls `installFastKernels`) and listed in
- * `choice.kernels`, which the start-up line prints.
+ * calls `installFastKernels`) and listed in `choice.kernels`, which the start-up line prints.
  *
  * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), GatherV2
  * (row copies), Cast (typed-array conversion), Identity (shared data, no copy) and Unpack (block
@@ -13,17 +12,15 @@
  * Other backends are left as they are.
  */
 import * as tf from '@tensorflow/tfjs';
-import { onBackendReady, type BackendChoice } from '../backend.js';
 import { loadBlas } from './native.js';
-import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
-import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, identityKernel, tanhKernel } from './elementwise_native.js';
-import { sumKernel, transposeKernel, unpackKernel } from './layout_native.js';
-import { unsortedSegmentSumWasm } from './segment_sum.js';
-import { isWasmBackendLike } from './wasm_heap.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul-native.js';
+import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, identityKernel, tanhKernel } from './elementwise-native.js';
+import { sumKernel, transposeKernel, unpackKernel } from './layout-native.js';
+import { unsortedSegmentSumWasm } from './segment-sum.js';
+import { isWasmBackendLike } from './wasm-heap.js';
 
 /** Kernels present before we replaced them, by `${backend}/${kernel}` (null: there was none). */
 const stockKernels = new Map<string, tf.KernelConfig | null>();
-let nativeMatMulInstalled = false;
 
 function replaceKernel(config: tf.KernelConfig): void {
   const key = `${config.backendName}/${config.kernelName}`;
@@ -37,18 +34,6 @@ export function fastKernelsInstalled(): boolean {
   return stockKernels.size > 0;
 }
 
-/**
- * Whether matMul with transpose flags or a batch is as fast as a plain 2-D product on the active
- * backend: true on wasm with the OpenBLAS kernels installed and on tfjs-node ('tensorflow').
- * Model code can ask this (a capability, not a backend name) to skip explicit transposes that the
- * stock wasm kernels need for speed.
- */
-export function fastTransposedMatMul(): boolean {
-  const backend = tf.getBackend();
-  if (backend === 'tensorflow') return true;
-  return backend === 'wasm' && nativeMatMulInstalled;
-}
-
 /** Put back the stock kernels (benches and tests compare both); returns what was restored. */
 export function restoreStockKernels(): string[] {
   const restored: string[] = [];
@@ -59,7 +44,6 @@ export function restoreStockKernels(): string[] {
     restored.push(key);
   }
   stockKernels.clear();
-  nativeMatMulInstalled = false;
   return restored;
 }
 
@@ -90,7 +74,6 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
   if (blas.addon && wanted.every((k) => stock(k))) {
     const addon = blas.addon;
     replaceKernel(batchMatMulKernel(addon, stock('BatchMatMul')!));
-    nativeMatMulInstalled = true;
     replaceKernel(fusedMatMulKernel(addon, stock('_FusedMatMul')!));
     replaceKernel(transposeKernel(addon, stock('Transpose')!));
     replaceKernel(sumKernel(addon, stock('Sum')!));
@@ -103,7 +86,3 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
   }
   return notes;
 }
-
-onBackendReady((choice: BackendChoice) => {
-  choice.kernels.push(...installFastKernels(choice.tfBackend));
-});

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../util/paths.js';
 
-/** The addon's JavaScript surface (see native/blas_addon.c for the argument contract). */
+/** The addon's JavaScript surface (see native/blas-addon.c for the argument contract). */
 export interface BlasAddon {
   gemm(
     heap: ArrayBuffer,

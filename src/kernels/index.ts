@@ -7,8 +7,9 @@
  * copies) in TypeScript,
  * and — when the OpenBLAS addon
  * loads — BatchMatMul and _FusedMatMul on sgemm, Transpose, Sum, Tanh, Exp and the comparisons
- * (Equal … GreaterEqual) on the addon's C loops; each falls back to the stock kernel for anything
- * it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
+ * (Equal … GreaterEqual) on the addon's C loops, each falling back to the stock kernel for anything
+ * it does not handle; and the fused kernels of ./fused.ts (layer norm, GELU, attention, attention
+ * against a KV cache, log-softmax at targets, AdamW), which src/model uses where they exist. `DEEPMEDIX_KERNELS=stock` installs nothing.
  * Other backends are left as they are.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,7 @@ import { loadBlas } from './native.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul-native.js';
 import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, identityKernel, tanhKernel } from './elementwise-native.js';
 import { sumKernel, transposeKernel, unpackKernel } from './layout-native.js';
+import { fusedKernels } from './fused.js';
 import { unsortedSegmentSumWasm } from './segment-sum.js';
 import { isWasmBackendLike } from './wasm-heap.js';
 
@@ -80,7 +82,8 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
     replaceKernel(tanhKernel(addon, stock('Tanh')!));
     replaceKernel(expKernel(addon, stock('Exp')!));
     for (const k of compares) replaceKernel(compareKernel(addon, stock(k)!));
-    notes.push(`${wanted.filter((k) => !compares.includes(k)).join('+')}+comparisons (${blas.reason})`);
+    for (const k of fusedKernels(addon)) replaceKernel(k);
+    notes.push(`${wanted.filter((k) => !compares.includes(k)).join('+')}+comparisons, fused layer norm+GELU+attention+KV-cache attention+log-softmax+AdamW (${blas.reason})`);
   } else {
     notes.push(`stock matMul (no OpenBLAS addon: ${blas.reason})`);
   }

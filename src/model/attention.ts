@@ -1,0 +1,158 @@
+/**
+ * Multi-head attention of the decoder and encoder blocks, from the fused QKV projection
+ * qkv [B·T, 3·d] (each row: the queries, keys and values of every head) to the heads' merged
+ * output [B·T, d], and the KV cache generation attends against.
+ *
+ * Where the workbench's fused kernels are registered (src/kernels/fused.ts) scores, mask, softmax
+ * and the weighted sum run as one kernel each way (its backward through tf.customGrad), with no
+ * transposes; the KV cache is then preallocated and written in place. Elsewhere, or for a mask
+ * the kernel does not take (one that differs per head), the same maths composed from stock ops,
+ * and a cache grown by concatenation.
+ *
+ * Masks are additive and broadcastable to [B, H, Tq, Tk]: [Tq, Tk], [B or 1, 1, Tq or 1, Tk].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { bmm, hasFusedKernels, runKernel } from './layers.js';
+
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * The mask as the fused kernels take it, [mB, mQ, Tk] (wider: ≥ Tk columns, the cache kernel reads
+ * the first Tk), null for none, or undefined when it does not fit them.
+ */
+function fusedMask(mask: tf.Tensor | null, B: number, Tq: number, Tk: number, wider = false): tf.Tensor3D | null | undefined {
+  if (!mask) return null;
+  if (mask.dtype !== 'float32') return undefined;
+  const s = mask.shape;
+  let dims: [number, number, number];
+  if (s.length === 2) dims = [1, s[0], s[1]];
+  else if (s.length === 4 && s[1] === 1) dims = [s[0], s[2], s[3]];
+  else return undefined;
+  const [mB, mQ, mT] = dims;
+  if ((mB !== 1 && mB !== B) || (mQ !== 1 && mQ !== Tq) || !(mT === Tk || (wider && mT > Tk))) return undefined;
+  return tf.reshape(mask, dims) as tf.Tensor3D;
+}
+
+/** Stock attention of queries q [B, H, Tq, dh] on keys/values [B, H, Tk, dh] -> merged [B·Tq, d]. */
+function attendStock(q0: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor | null): tf.Tensor2D {
+  const [B, H, T, dh] = q0.shape;
+  const Tk = k.shape[2];
+  const q = tf.reshape(tf.mul(q0, 1 / Math.sqrt(dh)), [B * H, T, dh]) as tf.Tensor3D;
+  const kT = tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [B * H, dh, Tk]) as tf.Tensor3D;
+  let scores = tf.reshape(bmm(q, kT), [B, H, T, Tk]);
+  if (mask) scores = tf.add(scores, mask);
+  const probs = tf.reshape(tf.softmax(scores), [B * H, T, Tk]) as tf.Tensor3D;
+  const ctx = bmm(probs, tf.reshape(v, [B * H, Tk, dh]) as tf.Tensor3D);
+  return tf.reshape(tf.transpose(tf.reshape(ctx, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, H * dh]) as tf.Tensor2D;
+}
+
+/** qkv [B·T, 3·d] -> q, k, v [B, H, T, dh]. */
+function splitHeads(qkv: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor4D[] {
+  const dh = qkv.shape[1] / (3 * H);
+  const heads = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
+  return tf.unstack(heads, 0) as tf.Tensor4D[];
+}
+
+function selfAttentionFused(qkv: tf.Tensor2D, mask: tf.Tensor3D | null, B: number, H: number): tf.Tensor2D {
+  const attrs = { batch: B, heads: H };
+  const f = tf.customGrad(((qkv: tf.Tensor2D, ...rest: unknown[]) => {
+    const m = mask ? (rest[0] as tf.Tensor3D) : null;
+    const save = rest[rest.length - 1] as tf.GradSaveFunc;
+    const [out, probs] = runKernel<tf.Tensor[]>('DmxAttention', m ? { qkv, mask: m } : { qkv }, attrs);
+    save([qkv, probs]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const dqkv = runKernel<tf.Tensor>('DmxAttentionGrad', { qkv: saved[0], probs: saved[1], dy }, attrs);
+        return m ? [dqkv, tf.zerosLike(m)] : [dqkv];
+      },
+    };
+  }) as unknown as CustomGradientFunc) as unknown as (...t: tf.Tensor[]) => tf.Tensor2D;
+  return mask ? f(qkv, mask) : f(qkv);
+}
+
+/** Attention of every position of qkv [B·T, 3·d] to every other (under `mask`) -> [B·T, d]. */
+export function selfAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, mask: tf.Tensor | null): tf.Tensor2D {
+  if (hasFusedKernels() && qkv.dtype === 'float32' && qkv.shape[1] % (3 * H) === 0 && qkv.shape[0] === B * T) {
+    const m = fusedMask(mask, B, T, T);
+    if (m !== undefined) return selfAttentionFused(qkv, m, B, H);
+  }
+  const [q, k, v] = splitHeads(qkv, B, T, H);
+  return attendStock(q, k, v, mask);
+}
+
+/**
+ * Keys and values of every decoder layer for the positions seen so far, for `batch` rows and at
+ * most `maxLen` positions. `attend` adds a step's new keys/values and attends to all of them;
+ * `advance` moves on once every layer has attended. Not differentiable (generation only).
+ * Owns its tensors (kept outside any tidy): call `dispose`.
+ */
+export class KvCache {
+  /** Positions stored (and attended) so far. */
+  length = 0;
+  private readonly fused: boolean;
+  private readonly k: (tf.Tensor | null)[];
+  private readonly v: (tf.Tensor | null)[];
+
+  constructor(
+    readonly layers: number,
+    readonly batch: number,
+    readonly maxLen: number,
+    readonly dModel: number,
+    readonly heads: number,
+  ) {
+    this.fused = hasFusedKernels() && tf.getKernel('DmxAttendCache', tf.getBackend()) !== undefined;
+    const make = () => (this.fused ? tf.keep(tf.zeros([batch, maxLen, dModel])) : null);
+    this.k = Array.from({ length: layers }, make);
+    this.v = Array.from({ length: layers }, make);
+  }
+
+  /**
+   * Layer `layer`'s attention for the new positions' qkv [batch·Tq, 3·d] -> [batch·Tq, d], after
+   * storing their keys and values. mask: additive over the keys so far, [Tq, Tk] or
+   * [batch | 1, 1, Tq | 1, ≥ Tk] (columns past the Tk keys are ignored, so one mask over every
+   * position the cache will hold serves each step).
+   */
+  attend(layer: number, qkv: tf.Tensor2D, Tq: number, mask: tf.Tensor | null): tf.Tensor2D {
+    const B = this.batch;
+    const Tk = this.length + Tq;
+    if (Tk > this.maxLen) throw new Error(`KvCache: ${Tk} positions exceed the cache's ${this.maxLen}`);
+    if (mask && mask.shape[mask.rank - 1] > Tk) {
+      if (!this.fused) mask = tf.slice(mask, mask.shape.map(() => 0), [...mask.shape.slice(0, -1), Tk]);
+    }
+    if (this.fused) {
+      const m = fusedMask(mask, B, Tq, Tk, true);
+      if (m !== undefined) {
+        const inputs: Record<string, tf.Tensor> = { qkv, kCache: this.k[layer]!, vCache: this.v[layer]! };
+        if (m) inputs.mask = m;
+        return runKernel<tf.Tensor2D>('DmxAttendCache', inputs, { batch: B, heads: this.heads, pos: this.length });
+      }
+      // A mask the kernel does not take: let it store the new keys/values, then attend with stock ops.
+      const attrs = { batch: B, heads: this.heads, pos: this.length };
+      runKernel<tf.Tensor>('DmxAttendCache', { qkv, kCache: this.k[layer]!, vCache: this.v[layer]! }, attrs).dispose();
+      const dh = this.dModel / this.heads;
+      const stored = (c: tf.Tensor) => tf.transpose(tf.reshape(tf.slice(c, [0, 0, 0], [B, Tk, this.dModel]), [B, Tk, this.heads, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+      const m2 = mask && mask.shape[mask.rank - 1] > Tk ? tf.slice(mask, mask.shape.map(() => 0), [...mask.shape.slice(0, -1), Tk]) : mask;
+      return attendStock(splitHeads(qkv, B, Tq, this.heads)[0], stored(this.k[layer]!), stored(this.v[layer]!), m2);
+    }
+    const [q, k0, v0] = splitHeads(qkv, B, Tq, this.heads);
+    const pk = this.k[layer];
+    const pv = this.v[layer];
+    const k = pk ? tf.concat([pk, k0], 2) : k0;
+    const v = pv ? tf.concat([pv, v0], 2) : v0;
+    this.k[layer] = tf.keep(k);
+    this.v[layer] = tf.keep(v);
+    tf.dispose([pk, pv].filter((t): t is tf.Tensor => t !== null));
+    return attendStock(q, k as tf.Tensor4D, v as tf.Tensor4D, mask);
+  }
+
+  advance(Tq: number): void {
+    this.length += Tq;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.k, ...this.v].filter((t): t is tf.Tensor => t !== null));
+    this.k.fill(null);
+    this.v.fill(null);
+  }
+}

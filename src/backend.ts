@@ -132,14 +132,17 @@ export async function initBackend(opts: ChooseOptions = {}): Promise<BackendChoi
     pending = (async () => {
       const choice = await chooseBackend(opts);
       // The workbench's faster kernels (src/kernels), registered on top of the chosen backend.
+      let advice: string | null = null;
       try {
-        const { installFastKernels } = await import('./kernels/index.js');
+        const { installFastKernels, missingAddonAdvice } = await import('./kernels/index.js');
         choice.kernels.push(...installFastKernels(choice.tfBackend));
+        advice = missingAddonAdvice(choice.tfBackend);
       } catch (e) {
         choice.kernels.push(`none (src/kernels failed to load: ${firstLine(e)})`);
       }
       const log = opts.log === undefined ? (l: string) => process.stderr.write(l + '\n') : opts.log;
       log?.(describeBackend(choice));
+      if (advice) log?.(advice);
       chosen = choice;
       return choice;
     })();

@@ -36,6 +36,25 @@ export function fastKernelsInstalled(): boolean {
   return stockKernels.size > 0;
 }
 
+/**
+ * Where the addon is missing (not switched off on purpose): the expected slowdown and the one
+ * command that fixes it, for the start-up line; null when there is nothing to fix.
+ */
+export function missingAddonAdvice(backendName: string = tf.getBackend()): string | null {
+  const off = (v: string | undefined) => ['stock', 'off', '0'].includes((v ?? '').toLowerCase());
+  if (backendName !== 'wasm' || off(process.env.DEEPMEDIX_KERNELS) || off(process.env.DEEPMEDIX_NATIVE)) return null;
+  if (loadBlas().addon) return null;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const fix =
+    process.platform === 'darwin'
+      ? 'brew install openblas && npm run build:native'
+      : `${root ? '' : 'sudo '}apt-get install -y gcc libopenblas-dev && npm run build:native`;
+  return (
+    '[deepmedix] running on the stock wasm kernels, without the OpenBLAS addon: training and generation are about 6-10x slower ' +
+    `(the default \`npm start\` takes about an hour instead of minutes). Fix: ${fix}`
+  );
+}
+
 /** Put back the stock kernels (benches and tests compare both); returns what was restored. */
 export function restoreStockKernels(): string[] {
   const restored: string[] = [];

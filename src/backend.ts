@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { installFastKernels, missingAddonAdvice } from './kernels/index.js';
 
 export const BACKEND_NAMES = ['gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -134,11 +135,10 @@ export async function initBackend(opts: ChooseOptions = {}): Promise<BackendChoi
       // The workbench's faster kernels (src/kernels), registered on top of the chosen backend.
       let advice: string | null = null;
       try {
-        const { installFastKernels, missingAddonAdvice } = await import('./kernels/index.js');
         choice.kernels.push(...installFastKernels(choice.tfBackend));
         advice = missingAddonAdvice(choice.tfBackend);
       } catch (e) {
-        choice.kernels.push(`none (src/kernels failed to load: ${firstLine(e)})`);
+        choice.kernels.push(`none (src/kernels failed: ${firstLine(e)})`);
       }
       const log = opts.log === undefined ? (l: string) => process.stderr.write(l + '\n') : opts.log;
       log?.(describeBackend(choice));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { bootstrapScores } from '../src/arena/bootstrap.js';
 import { bradleyTerryFit } from '../src/arena/bradley-terry.js';
 import { simulateArena } from '../src/arena/simulate.js';
-import { numberFlag, parseArgs } from '../src/util/args.js';
+import { numberFlag, parseArgs } from '../src/commands/args.js';
 import { PROJECT_ROOT } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildCohort } from '../src/data/cohort.js';
 import { resolveConfig } from '../src/config.js';
-import { numberFlag, parseArgs, stringFlag } from '../src/util/args.js';
+import { numberFlag, parseArgs, stringFlag } from '../src/commands/args.js';
 
 const args = parseArgs(process.argv.slice(2), ['no-vips-cache']);
 // libvips keeps a cache of recent operations (up to 50 MB); switch it off to see the renderer's own memory.

@@ -17,9 +17,9 @@ import { resolveConfig } from '../src/config.js';
 import { specFromConfig } from '../src/model/spec.js';
 import { VisionLanguageModel } from '../src/model/vlm.js';
 import { SPECIALS, Tokenizer } from '../src/text/tokenizer.js';
-import { GrpoTrainer } from '../src/train/grpo.js';
-import { frozenCopy, VlmPolicy, type GrpoPrompt } from '../src/train/grpo-policy.js';
-import { numberFlag, parseArgs, stringFlag } from '../src/util/args.js';
+import { GrpoTrainer } from '../src/train/grpo/trainer.js';
+import { frozenCopy, VlmPolicy, type GrpoPrompt } from '../src/train/grpo/policy.js';
+import { numberFlag, parseArgs, stringFlag } from '../src/commands/args.js';
 import { Rng } from '../src/util/rng.js';
 
 const args = parseArgs(process.argv.slice(2));

@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { parseArgs } from '../src/util/args.js';
+import { parseArgs } from '../src/commands/args.js';
 import { installFastKernels, restoreStockKernels } from '../src/kernels/index.js';
 import { nativeThreads } from '../src/kernels/native.js';
 import { planMatMul } from '../src/kernels/matmul-plan.js';

@@ -30,7 +30,7 @@ import { VisionLanguageModel } from '../src/model/vlm.js';
 import { SPECIALS, Tokenizer } from '../src/text/tokenizer.js';
 import { AdamW, clipByGlobalNorm } from '../src/train/optim.js';
 import { answerLoss } from '../src/train/sft.js';
-import { parseArgs } from '../src/util/args.js';
+import { parseArgs } from '../src/commands/args.js';
 import { Rng } from '../src/util/rng.js';
 
 const PEERS = join(dirname(fileURLToPath(import.meta.url)), 'peers');

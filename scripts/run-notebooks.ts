@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROFILES } from '../src/config.js';
-import { parseArgs } from '../src/util/args.js';
+import { parseArgs } from '../src/commands/args.js';
 import { formatSeconds } from '../src/util/progress.js';
 import { PROJECT_ROOT } from '../src/util/paths.js';
 

@@ -4,7 +4,7 @@
  */
 import { COMMON_FLAGS, type Command } from './commands/types.js';
 import { ConfigError } from './config.js';
-import { UsageError } from './util/args.js';
+import { UsageError } from './commands/args.js';
 
 /** Subcommands, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<Command>> = {

@@ -124,7 +124,7 @@ export interface Config {
     maxChars: number;
     /** Offline synthesizer wording: 'concise' fits the miniature model's context, 'full' reads like an LLM teacher. */
     style: 'full' | 'concise';
-    /** Prompt templates file, relative to the project root ('' = src/reasoning/templates/default.json). */
+    /** Prompt templates file, relative to the project root ('' = src/data/templates/default.json). */
     templates: string;
     /** Ask a judge model (through the chat client) after the rule checks. */
     judge: boolean;
@@ -164,7 +164,7 @@ export interface Config {
     vqaWeight: number;
     /**
      * Not in the default recipe: share of the RL prompts that are VQA questions on real NIH radiographs
-     * (../shared/data/nih-cxr) of patients outside the benchmark (src/train/grpo-real.ts). 0: phantoms only.
+     * (../shared/data/nih-cxr) of patients outside the benchmark (src/train/grpo/real-prompts.ts). 0: phantoms only.
      */
     realVqaShare: number;
     /**
@@ -247,7 +247,7 @@ export const DEFAULTS: Config = {
     minChars: 40,
     maxChars: 2000,
     style: 'concise',
-    templates: 'src/reasoning/templates/compact.json',
+    templates: 'src/data/templates/compact.json',
     judge: false,
   },
   grpo: {

@@ -1,16 +1,16 @@
 /**
  * The IU (Open-I) report baselines as arena contestants. The baselines themselves live in
- * src/metrics/baselines.ts (constant most-frequent report, indication nearest-neighbour retriever,
+ * src/eval/baselines.ts (constant most-frequent report, indication nearest-neighbour retriever,
  * MeSH-oracle retriever); this adds a seeded random-training-report floor and wraps them as
  * `ModelPredictions`.
  */
-import { constantReport, indicationRetriever, loadIuR2Gen, meshOracleRetriever, type IuStudy } from '../metrics/baselines.js';
+import { constantReport, indicationRetriever, loadIuR2Gen, meshOracleRetriever, type IuStudy } from '../eval/baselines.js';
 import { Rng } from '../util/rng.js';
 import type { ModelPredictions } from './types.js';
 
 export type { IuStudy };
 
-/** The IU R2Gen split with indications and MeSH tags (src/metrics/baselines.ts). */
+/** The IU R2Gen split with indications and MeSH tags (src/eval/baselines.ts). */
 export function loadIuStudies(): IuStudy[] {
   return loadIuR2Gen();
 }

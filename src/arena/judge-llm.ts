@@ -11,7 +11,7 @@
  */
 import { VerdictParseError, type Judge, type JudgeRequest, type Judgement, type Verdict } from './types.js';
 
-/** The part of the chat client the judge needs (src/reasoning/client.ts satisfies it). */
+/** The part of the chat client the judge needs (src/llm/client.ts satisfies it). */
 export interface ChatLike {
   chat(req: { messages: { role: string; content: string }[]; temperature?: number; maxTokens?: number }): Promise<{ text: string }>;
 }

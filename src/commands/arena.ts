@@ -8,7 +8,7 @@ import { readModelPredictions, readReportJsonl } from '../arena/predictions.js';
 import { arenaReport, exportArenaFigures } from '../arena/workbench.js';
 import type { Judge, ModelPredictions } from '../arena/types.js';
 import { writeJson } from '../util/fsx.js';
-import { parseArgs, stringFlag, UsageError } from '../util/args.js';
+import { parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
@@ -75,7 +75,7 @@ ${COMMON_FLAGS}`,
     }
     let judge: Judge;
     if (config.arena.judge === 'llm') {
-      const { ChatClient } = await import('../reasoning/client.js');
+      const { ChatClient } = await import('../llm/client.js');
       const client = new ChatClient({ baseUrl: config.synthesis.baseUrl, model: config.synthesis.model, timeoutMs: config.synthesis.timeoutMs, maxRetries: config.synthesis.maxRetries, concurrency: config.synthesis.concurrency, cachePath: join(out, 'judge-cache.jsonl') });
       judge = llmJudge(client, { name: `llm:${config.synthesis.model}` });
     } else judge = clinicalOfflineJudge();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { buildCohort } from '../data/cohort.js';
 import { prepareDatasets } from '../data/prepare.js';
-import { numberFlag, parseArgs, stringFlag, UsageError } from '../util/args.js';
+import { numberFlag, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {

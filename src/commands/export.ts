@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { exportPaperScale } from '../export/paper-scale.js';
-import { parseArgs, requireFlag, stringFlag } from '../util/args.js';
+import { parseArgs, requireFlag, stringFlag } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {

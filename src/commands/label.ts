@@ -1,7 +1,7 @@
 /** `deepmedix label`: the CheXpert-style rule labeler over a JSONL of reports. */
 import { labelReport } from '../labels/chexpert.js';
-import { readJsonlStrict } from '../metrics/harness.js';
-import { parseArgs, requireFlag } from '../util/args.js';
+import { readJsonlStrict } from '../eval/harness.js';
+import { parseArgs, requireFlag } from './args.js';
 import type { Command } from './types.js';
 
 export const command: Command = {

@@ -3,13 +3,13 @@ import { basename } from 'node:path';
 import { initBackend } from '../backend.js';
 import { boxGrammarOf, resolveConfig } from '../config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { predictRecords } from '../train/predict.js';
-import { benchmarkRecords } from '../train/stage1data.js';
+import { predictRecords } from '../eval/predict.js';
+import { benchmarkRecords } from '../job/stage1data.js';
 import { atomicWrite, writeJson, writeJsonl } from '../util/fsx.js';
-import { constantBaseline, scoreStage1, shuffleImages, stage1Table, type Stage1Metrics } from '../train/stage1eval.js';
-import { numberFlag, parseArgs, requireFlag, stringFlag } from '../util/args.js';
+import { constantBaseline, scoreStage1, shuffleImages, stage1Table, type Stage1Metrics } from '../eval/instruction-scores.js';
+import { numberFlag, parseArgs, requireFlag, stringFlag } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
-import { ENDPOINT_USAGE, runEndpointPredict } from '../serve/predict-command.js';
+import { ENDPOINT_USAGE, runEndpointPredict } from './predict-endpoint.js';
 
 export const command: Command = {
   name: 'predict',

@@ -1,9 +1,9 @@
 /** `deepmedix reward`: score one response with the paper's reward and print every component as JSON. */
 import { resolveConfig } from '../config.js';
-import { ANSWER_KINDS, type AnswerKind } from '../rewards/answer.js';
 import { computeReward } from '../rewards/compose.js';
-import { parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import { parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
+import { ANSWER_KINDS, type AnswerKind } from '../data/types.js';
 
 export const command: Command = {
   name: 'reward',

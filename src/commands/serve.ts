@@ -3,7 +3,7 @@ import { initBackend } from '../backend.js';
 import { CHECKPOINT_FILE, hasCheckpoint } from '../model/checkpoint.js';
 import { ModelEngine } from '../serve/engine.js';
 import { isLoopbackHost, startServer } from '../serve/server.js';
-import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
 import type { Command } from './types.js';
 
 export const command: Command = {

@@ -1,13 +1,13 @@
 /** `deepmedix synthesize`: grounded reasoning synthesis + filter -> the stage-2 cold-start set. */
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../config.js';
-import { stage1Data } from '../train/stage1data.js';
+import { stage1Data } from '../job/stage1data.js';
 import type { InstructionRecord } from '../data/types.js';
 import { filterTableMarkdown } from '../reasoning/filter.js';
-import { runSynthesisStage } from '../reasoning/stage.js';
 import { readJsonl } from '../util/fsx.js';
-import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import { numberFlag, parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
+import { runSynthesisStage } from '../reasoning/synthesis.js';
 
 export const command: Command = {
   name: 'synthesize',

@@ -5,12 +5,12 @@ import { initBackend } from '../backend.js';
 import { resolveConfig } from '../config.js';
 import { countParams } from '../model/spec.js';
 import { trainSft } from '../train/sft.js';
-import { defaultCohortDir, stage1Data } from '../train/stage1data.js';
-import { parseArgs, stringFlag, UsageError } from '../util/args.js';
+import { defaultCohortDir, stage1Data } from '../job/stage1data.js';
+import { parseArgs, stringFlag, UsageError } from './args.js';
 import { readJsonl } from '../util/fsx.js';
 import type { InstructionRecord } from '../data/types.js';
 import { COMMON_FLAGS, type Command } from './types.js';
-import { GRPO_USAGE, grpoTrainCommand } from '../train/grpo-stage.js';
+import { GRPO_USAGE, grpoTrainCommand } from '../train/grpo/stage.js';
 
 export const command: Command = {
   name: 'train',

@@ -1,7 +1,7 @@
 /** `deepmedix viewer`: the reasoning viewer / expert review page, and Table 2 from review files. */
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
-import { parseArgs, numberFlag, requireFlag, stringFlag, UsageError } from '../util/args.js';
+import { parseArgs, numberFlag, requireFlag, stringFlag, UsageError } from './args.js';
 import { loadViewerItems } from '../viewer/items.js';
 import { groupAgreement, readReviews, table2, table2Markdown } from '../viewer/review.js';
 import { startViewer } from '../viewer/server.js';

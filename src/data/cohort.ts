@@ -12,7 +12,7 @@ import { cohortTruths, type StudyTruth } from './phantom.js';
 import { renderStudyPng } from './render.js';
 import { writeReport } from './report.js';
 import { CHEXPERT_OBSERVATIONS, type Study } from './types.js';
-import { resolveInside } from './safepath.js';
+import { resolveInside } from './safe-path.js';
 
 export interface CohortOptions {
   n: number;

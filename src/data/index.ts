@@ -43,7 +43,7 @@ export { writeReport } from './report.js';
 export { buildInstructions, buildVqa, buildGrounding, answerKindOf, fmtBox, EXT_VQA_TYPES, CXR_VQA_TYPES, type InstructionOptions, type VqaSet } from './instructions.js';
 export { splitByPatient, leakedPatients, type Splits, type SplitOptions } from './split.js';
 export { studyFacts, type Fact } from './facts.js';
-export { resolveInside } from './safepath.js';
+export { resolveInside } from './safe-path.js';
 export { loadImagePixels } from './images.js';
 export { DataError, readCsv, parseCsv, type Loaded, type LoaderOptions, type Skipped } from './loaders/common.js';
 export { loadNih, nihLabels, NIH_TO_CHEXPERT } from './loaders/nih.js';

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { writeJson, writeJsonl } from '../util/fsx.js';
+import { readJsonl, writeJson, writeJsonl } from '../util/fsx.js';
 import { sharedPath } from '../util/paths.js';
 import { buildBenchmark, type BenchmarkSources, type SplitSummary } from './benchmark.js';
-import { buildCohort } from './cohort.js';
+import { buildCohort, readStudies } from './cohort.js';
 import { buildInstructions } from './instructions.js';
 import { loadNih } from './loaders/nih.js';
 import { loadMimicCxr } from './loaders/mimic.js';
@@ -53,6 +53,30 @@ export interface PrepareOptions {
   /** Use the shared NIH images in the VQA splits when present (default true). */
   useShared?: boolean;
   concurrency?: number;
+}
+
+/** The files `prepareDatasets` writes besides the cohort's own. */
+export const DATASET_FILES = ['studies.jsonl', 'splits.json', 'instructions-train.jsonl', 'instructions-val.jsonl', 'xraybench.jsonl'] as const;
+
+/** What a prepared dataset directory holds, read back: every study, the instruction splits and the benchmark. */
+export interface DatasetFiles {
+  dir: string;
+  studies: Study[];
+  train: InstructionRecord[];
+  val: InstructionRecord[];
+  benchmark: InstructionRecord[];
+}
+
+/** Read a directory `prepareDatasets` wrote; a missing file is an error naming it. */
+export function readDatasets(dir: string): DatasetFiles {
+  for (const f of DATASET_FILES) if (!existsSync(join(dir, f))) throw new Error(`${join(dir, f)} is missing: the cohort and its datasets were not (completely) built there`);
+  return {
+    dir,
+    studies: readStudies(dir).studies,
+    train: readJsonl<InstructionRecord>(join(dir, 'instructions-train.jsonl')),
+    val: readJsonl<InstructionRecord>(join(dir, 'instructions-val.jsonl')),
+    benchmark: readJsonl<InstructionRecord>(join(dir, 'xraybench.jsonl')),
+  };
 }
 
 /** Build everything into `dir`: the cohort files plus splits.json, instructions-{train,val}.jsonl, xraybench.jsonl, xraybench-summary.json. */

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { join } from 'node:path';
 import type { Study } from './types.js';
-import { resolveInside } from './safepath.js';
+import { resolveInside } from './safe-path.js';
 
 export interface GridOptions {
   /** Directory the study image paths are relative to. */

@@ -67,7 +67,9 @@ export const TASKS = ['report-findings', 'report-impression', 'vqa', 'grounding'
 export type Task = (typeof TASKS)[number];
 
 /** How an answer is scored: exact match, set F1 over `|` items, or free-text metrics. */
-export type AnswerKind = 'short' | 'list' | 'free';
+/** How an answer is scored: exact match (short), set F1 over `|` items (list), text similarity (free). */
+export const ANSWER_KINDS = ['short', 'list', 'free'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
 
 /** One instruction / benchmark item (the JSONL record every later stage reads). */
 export interface InstructionRecord {

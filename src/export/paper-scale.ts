@@ -7,7 +7,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { InstructionRecord } from '../data/types.js';
-import { fillTemplate, loadTemplates, DEFAULT_TEMPLATES_PATH } from '../reasoning/templates.js';
+import { fillTemplate, loadTemplates, DEFAULT_TEMPLATES_PATH } from '../data/templates.js';
 import { atomicWrite, readJsonl, writeJson } from '../util/fsx.js';
 import { easyR1ConfigYaml, writeEasyR1Dataset, writeEasyR1Files } from './easyr1.js';
 import { llamaFactoryTrainYaml, writeLlamaFactoryDataset } from './llamafactory.js';

@@ -6,7 +6,7 @@
  * normalization. Reported per question type, overall (mean over items) and as the mean over types.
  */
 import type { AnswerKind } from '../data/types.js';
-import { listAnswerScore, shortAnswerScore } from '../rewards/answer.js';
+import { listAnswerScore, shortAnswerScore } from './answer-match.js';
 
 /** A free-text answer as VQA compares it: trimmed, lower case, spaces collapsed, a trailing period dropped. */
 export const normFree = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
 import { Tokenizer, type TokenizerJson } from '../text/tokenizer.js';
-import { UsageError } from '../util/args.js';
 import { atomicWrite, writeJson } from '../util/fsx.js';
 import { normalizeSpec, paramShapes, type ModelSpec } from './spec.js';
 import { VisionLanguageModel } from './vlm.js';
@@ -83,7 +82,7 @@ export function hasCheckpoint(dir: string): boolean {
 
 /** A training run must not start over a checkpoint it was not asked to resume (a usage error: the CLI prints it without a stack). */
 export function refuseOverwrite(dir: string, resume: boolean): void {
-  if (!resume && hasCheckpoint(dir)) throw new UsageError(`${dir} already holds a checkpoint; pass --resume (resume: true) to continue it, or choose another output directory (--out)`);
+  if (!resume && hasCheckpoint(dir)) throw new Error(`${dir} already holds a checkpoint: resume it, or choose another output directory`);
 }
 
 /** Read a checkpoint directory; a missing or damaged file is an error naming it. */

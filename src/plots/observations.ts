@@ -5,7 +5,7 @@
  * labeler (an approximation of CheXbert; see src/labels/chexpert.ts).
  */
 import { labelReport } from '../labels/chexpert.js';
-import { matchPredictions, predictedReport, readBenchmark, readPredictions } from '../metrics/harness.js';
+import { matchPredictions, predictedReport, readBenchmark, readPredictions } from '../eval/harness.js';
 import { chexpertF1 } from '../metrics/label-f1.js';
 import type { PaperResults } from './paper.js';
 

@@ -11,8 +11,8 @@
  */
 import type { FindingBox, InstructionRecord } from '../data/types.js';
 import { boxIou, extractAnswer, extractBoxes, extractThink, isWellFormatted, NO_ANSWER, THINK_CLOSE, THINK_OPEN } from '../text/parse.js';
-import type { ChatModel } from './client.js';
-import { fillTemplate, type PromptTemplates } from './templates.js';
+import type { ChatModel } from '../llm/client.js';
+import { fillTemplate, type PromptTemplates } from '../data/templates.js';
 import { boxesAsText } from './synthesizer.js';
 
 export const FILTER_RULES = ['empty', 'refusal', 'format', 'box-syntax', 'box-bound', 'box-iou', 'answer-empty', 'answer', 'length', 'judge'] as const;

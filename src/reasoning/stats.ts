@@ -1,6 +1,6 @@
 /** Summary statistics of a synthesized set, per task: kept fraction, boxes per response, IoU, length. */
 import type { FilterVerdict } from './filter.js';
-import type { SynthesisSample } from './pipeline.js';
+import { type SynthesisSample } from './synthesis.js';
 
 export interface TaskStats {
   task: string;

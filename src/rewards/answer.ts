@@ -18,10 +18,10 @@ import {
   sentenceBleu,
   wordTokens,
 } from './text-similarity.js';
+import type { AnswerKind } from '../data/types.js';
+import { listAnswerScore, shortAnswerScore } from '../metrics/answer-match.js';
 import { clinicalAgreement } from './clinical.js';
 
-export const ANSWER_KINDS = ['short', 'list', 'free'] as const;
-export type AnswerKind = (typeof ANSWER_KINDS)[number];
 export type TextVariant = 'paper-code' | 'word';
 
 /** The public code's multiplier on the answer score. */
@@ -33,30 +33,6 @@ export function answerKind(groundTruth: string): AnswerKind {
   if (groundTruth.includes('|') && nTokens <= 20) return 'list';
   if (nTokens <= 2) return 'short';
   return 'free';
-}
-
-/** Exact match, case-insensitive (the answer arrives trimmed; the ground truth is compared as given). */
-export function shortAnswerScore(answer: string, groundTruth: string): number {
-  return answer.toLowerCase() === groundTruth.toLowerCase() ? 1 : 0;
-}
-
-function listItems(s: string): string[] {
-  return s
-    .trim()
-    .split('|')
-    .map((x) => x.trim().toLowerCase());
-}
-
-/** Set F1 over `|`-separated items. */
-export function listAnswerScore(answer: string, groundTruth: string): number {
-  const truth = listItems(groundTruth);
-  const pred = listItems(answer);
-  const truthSet = new Set(truth);
-  let common = 0;
-  for (const x of new Set(pred)) if (truthSet.has(x)) common++;
-  const precision = pred.length > 0 ? common / pred.length : 0;
-  const recall = truth.length > 0 ? common / truth.length : 0;
-  return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
 }
 
 export interface FreeTextScore {

@@ -11,9 +11,10 @@
  */
 import type { Config } from '../config.js';
 import { extractAnswer } from '../text/parse.js';
-import { answerReward, type AnswerKind, type FreeTextScore } from './answer.js';
+import { answerReward, type FreeTextScore } from './answer.js';
 import { coordinateReward } from './coordinate.js';
 import { formatReward, normalizeResponse } from './format.js';
+import { type AnswerKind } from '../data/types.js';
 
 export type RewardSpec = Config['reward'];
 

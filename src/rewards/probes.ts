@@ -5,8 +5,8 @@
  * e.g. the paper's printed floor on r_coo pays for every extra box, the public code's cap does not.
  */
 import { THINK_CLOSE, THINK_OPEN } from '../text/parse.js';
-import type { AnswerKind } from './answer.js';
 import { computeReward, DEFAULT_REWARD_SPEC, type RewardComponents, type RewardSpec } from './compose.js';
+import { type AnswerKind } from '../data/types.js';
 
 export interface Probe {
   name: string;

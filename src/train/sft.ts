@@ -23,7 +23,7 @@ import { VisionLanguageModel } from '../model/vlm.js';
 import { Tokenizer, trainTokenizer } from '../text/tokenizer.js';
 import { Progress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
-import { disposeBatch, makeBatch, prepareExamples, type Example, type ExampleSet } from './examples.js';
+import { disposeBatch, makeBatch, prepareExamples, type Example, type ExampleSet } from '../model/inputs.js';
 import { AdamW, clipByGlobalNorm } from './optim.js';
 import { RunLog, type EvalRow, type RunLogRow } from './runlog.js';
 import { warmupCosine } from './schedule.js';

@@ -4,7 +4,7 @@ import { clinicalOfflineJudge } from '../../src/arena/clinical.js';
 import { describeWithShared } from '../helpers.js';
 
 describeWithShared('arena/baselines on IU reports', ['data', 'iu-xray'], () => {
-  it('builds the four contestants from the R2Gen split (src/metrics/baselines.ts + a seeded random report)', () => {
+  it('builds the four contestants from the R2Gen split (src/eval/baselines.ts + a seeded random report)', () => {
     const studies = loadIuStudies();
     const count = (s: string) => studies.filter((x) => x.split === s).length;
     assert.deepEqual([count('train'), count('val'), count('test')], [2069, 296, 590]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { aggregateBattles, bradleyTerryFit, bradleyTerryFitStats, isSeparated, type BattleLike } from '../../src/arena/bradley-terry.js';
+import { aggregateBattles, bradleyTerryFit, isSeparated, type BattleLike } from '../../src/arena/bradley-terry.js';
 import { bootstrapScores, quantile } from '../../src/arena/bootstrap.js';
 import { applyScale, eloScale, maxAbsScale } from '../../src/arena/scales.js';
 

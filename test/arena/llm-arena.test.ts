@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { runArena } from '../../src/arena/arena.js';
 import { llmJudge } from '../../src/arena/judge-llm.js';
 import { arenaRanking } from '../../src/arena/ranking.js';
-import { ChatClient } from '../../src/reasoning/client.js';
+import { ChatClient } from '../../src/llm/client.js';
 
 /**
  * The LLM judge through the real OpenAI-compatible client, against a local HTTP server that plays

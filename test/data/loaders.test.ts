@@ -9,7 +9,7 @@ import { extractSections } from '../../src/data/loaders/sections.js';
 import { loadMsCxr, msCxrGrounding, toFrame } from '../../src/data/loaders/mscxr.js';
 import { loadCxrVqa, loadExtVqa } from '../../src/data/loaders/vqa-sets.js';
 import { verifyImages } from '../../src/data/loaders/verify.js';
-import { resolveInside } from '../../src/data/safepath.js';
+import { resolveInside } from '../../src/data/safe-path.js';
 
 const FX = join(PROJECT_ROOT, 'test', 'fixtures', 'data');
 

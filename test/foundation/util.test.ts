@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.js';
 import { appendJsonl, readJsonl, readJsonlDetailed, writeJsonl } from '../../src/util/fsx.js';
-import { parseArgs } from '../../src/util/args.js';
+import { parseArgs } from '../../src/commands/args.js';
 import { formatSeconds } from '../../src/util/progress.js';
 
 describe('Rng', () => {

@@ -4,24 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
 import { resolveConfig, type Overrides } from '../../src/config.js';
-import { BASELINE_NAME } from '../../src/job/evaluate.js';
+import { BASELINE_NAME } from '../../src/job/steps/evaluate.js';
+import { layoutAt } from '../../src/run-layout.js';
 import { MODEL_NAMES } from '../../src/job/context.js';
 import { runMainJob, type MainJobResult } from '../../src/job/main.js';
 import { readJson, readJsonl } from '../../src/util/fsx.js';
 import { chromiumPath, type ExportFormat } from '../../src/plots/render.js';
 
-const STAGES = ['cohort', 'stage1', 'synthesis', 'stage2', 'stage3', 'evaluate', 'arena', 'figures'];
+const STEPS = ['cohort', 'stage1', 'synthesis', 'stage2', 'stage3', 'evaluate', 'arena', 'figures'];
 
 describe('main job (smoke profile, end to end)', function () {
   this.timeout(240_000);
   const dir = mkdtempSync(join(tmpdir(), 'dmx-job-'));
   const runDir = join(dir, 'run');
+  const L = layoutAt(runDir);
   const figuresDir = join(dir, 'figures');
   const formats: ExportFormat[] = chromiumPath() ? ['png'] : ['html'];
   const ext = formats[0];
   const base: Record<string, unknown> = { 'arena.battles': 60, 'arena.bootstrap': 10, 'grpo.steps': 2 };
   const job = (overrides: Overrides, fmt = formats) => runMainJob(resolveConfig('smoke', { ...base, ...overrides }), { runDir, figuresDir, formats: fmt, quiet: true, log: () => {} });
-  const status = (r: MainJobResult) => Object.fromEntries(r.stages.map((s) => [s.id, s.status]));
+  const status = (r: MainJobResult) => Object.fromEntries(r.steps.map((s) => [s.id, s.status]));
   let first: MainJobResult;
 
   before(async () => {
@@ -30,24 +32,24 @@ describe('main job (smoke profile, end to end)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs every stage and leaves predictions, scores, the arena ranking and the figures', () => {
-    assert.deepEqual(first.stages.map((s) => s.id), STAGES);
-    assert.ok(first.stages.every((s) => s.status === 'ran'));
-    const bench = readJsonl<{ id: string }>(join(runDir, 'stages', 'cohort', 'data', 'xraybench.jsonl'));
-    for (const stage of ['stage1', 'stage2', 'stage3']) {
-      const preds = readJsonl<{ id: string }>(join(runDir, 'stages', stage, 'predictions.jsonl'));
+  it('runs every step and leaves predictions, scores, the arena ranking and the figures', () => {
+    assert.deepEqual(first.steps.map((s) => s.id), STEPS);
+    assert.ok(first.steps.every((s) => s.status === 'ran'));
+    const bench = readJsonl<{ id: string }>(L.benchmark);
+    for (const stage of ['stage1', 'stage2', 'stage3'] as const) {
+      const preds = readJsonl<{ id: string }>(L.predictions(stage));
       assert.deepEqual(preds.map((p) => p.id), bench.map((b) => b.id), `${stage} predicted every benchmark item`);
     }
     const names = [MODEL_NAMES.stage1, MODEL_NAMES.stage2, MODEL_NAMES.stage3, BASELINE_NAME];
     assert.deepEqual(Object.keys(first.headline), names);
     for (const [m, h] of Object.entries(first.headline)) {
-      const r = readJson<{ model: string; counts: { missing: number; benchmark: number } }>(join(runDir, 'stages', 'evaluate', h.file));
+      const r = readJson<{ model: string; counts: { missing: number; benchmark: number } }>(join(L.step('evaluate'), h.file));
       assert.equal(r.model, m);
       assert.equal(r.counts.missing, 0);
       assert.equal(r.counts.benchmark, bench.length);
       for (const x of [h.reportAverage, h.vqaAccuracy]) assert.ok(x !== null && x >= 0 && x <= 1, `${m}: ${x}`);
     }
-    const ranking = readJson<{ ranking: { model: string }[]; battles: number }>(join(runDir, 'stages', 'arena', 'ranking.json'));
+    const ranking = readJson<{ ranking: { model: string }[]; battles: number }>(join(L.step('arena'), 'ranking.json'));
     assert.deepEqual(ranking.ranking.map((r) => r.model).sort(), [...names].sort());
     assert.equal(ranking.battles, 60);
     const table1 = readFileSync(join(figuresDir, 'table1-report-generation.md'), 'utf8');
@@ -56,15 +58,15 @@ describe('main job (smoke profile, end to end)', function () {
       const p = join(figuresDir, `${f}.${ext}`);
       assert.ok(existsSync(p) && statSync(p).size > 1000, `${p} written`);
     }
-    const summary = readJson<{ stages: { id: string }[] }>(join(runDir, 'summary.json'));
-    assert.deepEqual(summary.stages.map((s) => s.id), STAGES);
+    const summary = readJson<{ steps: { id: string }[] }>(L.summary);
+    assert.deepEqual(summary.steps.map((s) => s.id), STEPS);
   });
 
-  it('a second run skips every stage and rewrites nothing', async () => {
-    const pred = join(runDir, 'stages', 'stage1', 'predictions.jsonl');
+  it('a second run skips every step and rewrites nothing', async () => {
+    const pred = L.predictions('stage1');
     const mtime = statSync(pred).mtimeMs;
     const again = await job({});
-    assert.ok(again.stages.every((s) => s.status === 'skipped'), JSON.stringify(status(again)));
+    assert.ok(again.steps.every((s) => s.status === 'skipped'), JSON.stringify(status(again)));
     assert.equal(statSync(pred).mtimeMs, mtime);
     assert.deepEqual(again.headline, first.headline);
   });
@@ -72,12 +74,12 @@ describe('main job (smoke profile, end to end)', function () {
   it('deleted figures are made again though nothing else changed', async () => {
     rmSync(figuresDir, { recursive: true });
     const again = await job({});
-    assert.equal(again.stages.filter((s) => s.status === 'ran').map((s) => s.id).join(), 'figures');
+    assert.equal(again.steps.filter((s) => s.status === 'ran').map((s) => s.id).join(), 'figures');
     assert.ok(existsSync(join(figuresDir, 'table1-report-generation.md')));
   });
 
   it('a changed --grpo.* override reruns stage 3 and everything after it, nothing before', async () => {
-    const stepsPath = join(runDir, 'stages', 'stage3', 'model', 'steps.jsonl');
+    const stepsPath = join(L.model('stage3'), 'steps.jsonl');
     const before = readJsonl<{ step: number }>(stepsPath);
     // (HTML figures only this time: Chromium's export was checked by the first run.)
     const changed = await job({ 'grpo.steps': 3, 'grpo.temperature': 0.9 }, ['html']);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pipeline } from '../../src/pipeline.js';
+import { Pipeline, stepMarker } from '../../src/job/pipeline.js';
+import { layoutAt } from '../../src/run-layout.js';
 
 /** The main job's use of the stage cache: resume after an interruption, clean start after a change. */
 describe('pipeline resume and stale outputs', () => {
@@ -26,7 +27,7 @@ describe('pipeline resume and stale outputs', () => {
     // Run 4, inputs changed back after a finished run: starts clean (no out.txt of k=2 left), not resumed.
     await new Pipeline(dir, quiet).run({ id: 's', what: 'w', key: { k: 1 }, run: async (d, c) => { seen = { resume: c.resume, partial: existsSync(join(d, 'out.txt')) }; return 1; } });
     assert.deepEqual(seen, { resume: false, partial: false });
-    assert.equal(JSON.parse(readFileSync(join(dir, 'stages', 's', 'stage.json'), 'utf8')).summary, 1);
+    assert.equal(JSON.parse(readFileSync(stepMarker(layoutAt(dir).step('s')), 'utf8')).summary, 1);
     rmSync(dir, { recursive: true });
   });
 });

@@ -8,7 +8,7 @@ import { generate } from '../../src/model/generate.js';
 import { responseLogProbs } from '../../src/model/logprobs.js';
 import { promptIds } from '../../src/model/sequence.js';
 import { Rng } from '../../src/util/rng.js';
-import { VlmPolicy } from '../../src/train/grpo-policy.js';
+import { VlmPolicy } from '../../src/train/grpo/policy.js';
 
 const tok = trainTokenizer(['Effusion at the left base [1, 2, 3, 4]. No pneumothorax.'], { vocabSize: 700, coordBins: 16 });
 const spec = { vocabSize: tok.vocabSize, imageSize: 32, patchSize: 8, mergePatches: 2, dModel: 32, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 64, maxLen: 48 };

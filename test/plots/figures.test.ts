@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { grpoCurvesFigure, movingAverage, numericKeys } from '../../src/plots/training.js';
 import { findFiles, grpoCurveRows, resultsFromEvaluations } from '../../src/plots/results.js';
-import { runPaperResults } from '../../src/job/figures.js';
+import { runPaperResults } from '../../src/job/steps/figures.js';
+import { stepMarker } from '../../src/job/pipeline.js';
+import { layoutAt } from '../../src/run-layout.js';
 import { mkdirSync } from 'node:fs';
 
 describe('plots: figure builders', () => {
@@ -193,19 +195,19 @@ describe('plots/results: reading stage outputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deepmedix-run-'));
     try {
       assert.equal(runPaperResults(dir), null);
-      const evalDir = join(dir, 'stages', 'evaluate');
+      const evalDir = layoutAt(dir).step('evaluate');
       mkdirSync(evalDir, { recursive: true });
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ seed: 1, paths: { data: 'data', figures: join(dir, 'figs') }, benchmark: {} }));
       writeFileSync(join(evalDir, 'results-0.json'), JSON.stringify({ model: 'mini', report: { mimic_findings: { Average: 0.25 } } }));
-      writeFileSync(join(evalDir, 'stage.json'), JSON.stringify({ summary: { models: { mini: { file: 'results-0.json', predictions: join(dir, 'absent.jsonl') } } } }));
+      writeFileSync(stepMarker(evalDir), JSON.stringify({ summary: { models: { mini: { file: 'results-0.json', predictions: join(dir, 'absent.jsonl') } } } }));
       const notes: string[] = [];
       const r = runPaperResults(dir, (name) => notes.push(name))!;
       assert.deepEqual(r.report, { mimic_findings: { mini: { Average: 0.25 } } });
       // no cohort benchmark in this run: the panels that need predictions are noted, not made up
       assert.deepEqual(notes, ['fig2a/fig2g', 'fig3b/fig3c/fig3d']);
       assert.equal(r.vqaObservationPrecision, undefined);
-      writeFileSync(join(evalDir, 'stage.json'), JSON.stringify({ summary: {} }));
-      assert.throws(() => runPaperResults(dir), /stage\.json: no 'summary\.models'/);
+      writeFileSync(stepMarker(evalDir), JSON.stringify({ summary: {} }));
+      assert.throws(() => runPaperResults(dir), /step\.json: no 'summary\.models'/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildCohort } from '../../src/data/cohort.js';
 import { command } from '../../src/commands/synthesize.js';
 import { readJson, readJsonl } from '../../src/util/fsx.js';
-import { UsageError } from '../../src/util/args.js';
+import { UsageError } from '../../src/commands/args.js';
 
 describe('deepmedix synthesize', () => {
   let dir: string;

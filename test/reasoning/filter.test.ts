@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { boxIou } from '../../src/text/parse.js';
 import { answerMismatch, checkResponse, filterResponse, filterTable, filterTableMarkdown, tokenF1, type FilterOptions } from '../../src/reasoning/filter.js';
-import type { ChatModel } from '../../src/reasoning/client.js';
-import { loadTemplates } from '../../src/reasoning/templates.js';
+import type { ChatModel } from '../../src/llm/client.js';
+import { loadTemplates } from '../../src/data/templates.js';
 import { byId, EFFUSION } from './fixtures.js';
 
 const OPTS: FilterOptions = { bound: 512, iouThreshold: 0.3, boxMatch: 'any', minChars: 40, maxChars: 2000, minTextF1: 0.5 };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { answerKind, answerReward, listAnswerScore } from '../../src/rewards/answer.js';
+import { answerKind, answerReward } from '../../src/rewards/answer.js';
+import { listAnswerScore } from '../../src/metrics/answer-match.js';
 
 const close = (a: number, b: number, what = '') => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { command } from '../../src/commands/reward.js';
-import { UsageError } from '../../src/util/args.js';
+import { UsageError } from '../../src/commands/args.js';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
 import { resolveConfig } from '../../src/config.js';
-import { predictRecords } from '../../src/train/predict.js';
+import { predictRecords } from '../../src/eval/predict.js';
 import { trainSft } from '../../src/train/sft.js';
 import { tinyDataset } from './fixtures.js';
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHEXPERT_OBSERVATIONS, type Labels, type Study } from '../types.js';
-import { resolveInside } from '../safepath.js';
+import { resolveInside } from '../safe-path.js';
 import { DataError, guard, readCsv, type Loaded, type LoaderOptions } from './common.js';
 import { extractSections } from './sections.js';
 

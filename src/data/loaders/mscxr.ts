@@ -4,7 +4,7 @@
  * instruction records with boxes rescaled to a square frame (512 by default).
  */
 import type { Box, InstructionRecord } from '../types.js';
-import { resolveInside } from '../safepath.js';
+import { resolveInside } from '../safe-path.js';
 import { checkBox, DataError, guard, num, readCsv, type Loaded, type LoaderOptions } from './common.js';
 import { fmtBox } from '../instructions.js';
 

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FindingBox, Labels, Observation, Study } from '../types.js';
-import { resolveInside } from '../safepath.js';
+import { resolveInside } from '../safe-path.js';
 import { checkBox, DataError, guard, num, readCsv, type Loaded, type LoaderOptions } from './common.js';
 
 /** NIH class -> CheXpert observation (classes without a counterpart are kept only in meta). */

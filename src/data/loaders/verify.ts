@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { existsSync } from 'node:fs';
 import type { Study } from '../types.js';
-import { resolveInside } from '../safepath.js';
+import { resolveInside } from '../safe-path.js';
 import type { Skipped } from './common.js';
 
 export interface ImageCheck {

@@ -10,7 +10,7 @@
  * longer ones 'free'.
  */
 import type { InstructionRecord } from '../types.js';
-import { resolveInside } from '../safepath.js';
+import { resolveInside } from '../safe-path.js';
 import { answerKindOf } from '../instructions.js';
 import { DataError, guard, readCsv, readText, type Loaded, type LoaderOptions, type Skipped } from './common.js';
 import { mimicDir } from './mimic.js';

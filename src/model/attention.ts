@@ -117,24 +117,19 @@ export class KvCache {
     const B = this.batch;
     const Tk = this.length + Tq;
     if (Tk > this.maxLen) throw new Error(`KvCache: ${Tk} positions exceed the cache's ${this.maxLen}`);
-    if (mask && mask.shape[mask.rank - 1] > Tk) {
-      if (!this.fused) mask = tf.slice(mask, mask.shape.map(() => 0), [...mask.shape.slice(0, -1), Tk]);
-    }
+    const keysOnly = (m: tf.Tensor | null) => (m && m.shape[m.rank - 1] > Tk ? tf.slice(m, m.shape.map(() => 0), [...m.shape.slice(0, -1), Tk]) : m);
     if (this.fused) {
-      const m = fusedMask(mask, B, Tq, Tk, true);
-      if (m !== undefined) {
-        const inputs: Record<string, tf.Tensor> = { qkv, kCache: this.k[layer]!, vCache: this.v[layer]! };
-        if (m) inputs.mask = m;
-        return runKernel<tf.Tensor2D>('DmxAttendCache', inputs, { batch: B, heads: this.heads, pos: this.length });
-      }
-      // A mask the kernel does not take: let it store the new keys/values, then attend with stock ops.
       const attrs = { batch: B, heads: this.heads, pos: this.length };
-      runKernel<tf.Tensor>('DmxAttendCache', { qkv, kCache: this.k[layer]!, vCache: this.v[layer]! }, attrs).dispose();
+      const caches = { qkv, kCache: this.k[layer]!, vCache: this.v[layer]! };
+      const m = fusedMask(mask, B, Tq, Tk, true);
+      if (m !== undefined) return runKernel<tf.Tensor2D>('DmxAttendCache', m ? { ...caches, mask: m } : caches, attrs);
+      // A mask the kernel does not take: let it store the new keys/values, then attend with stock ops.
+      runKernel<tf.Tensor>('DmxAttendCache', caches, attrs).dispose();
       const dh = this.dModel / this.heads;
       const stored = (c: tf.Tensor) => tf.transpose(tf.reshape(tf.slice(c, [0, 0, 0], [B, Tk, this.dModel]), [B, Tk, this.heads, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-      const m2 = mask && mask.shape[mask.rank - 1] > Tk ? tf.slice(mask, mask.shape.map(() => 0), [...mask.shape.slice(0, -1), Tk]) : mask;
-      return attendStock(splitHeads(qkv, B, Tq, this.heads)[0], stored(this.k[layer]!), stored(this.v[layer]!), m2);
+      return attendStock(splitHeads(qkv, B, Tq, this.heads)[0], stored(this.k[layer]!), stored(this.v[layer]!), keysOnly(mask));
     }
+    mask = keysOnly(mask);
     const [q, k0, v0] = splitHeads(qkv, B, Tq, this.heads);
     const pk = this.k[layer];
     const pv = this.v[layer];

@@ -155,31 +155,21 @@ describeWithAddon('kernels: fused layer norm, GELU, attention, log-softmax and A
     const steps = [4, 1, 1, 2, 1]; // a prefill of 4 positions, then single tokens (and one pair)
     const qkvs = steps.map((t) => randomArray(rng, B * t * 3 * d));
     const pad = Float32Array.from({ length: B * L }, (_, i) => (i % L < Math.floor(i / L) ? -1e9 : 0)); // row b: b pads
-    const runSteps = (): tf.Tensor[] => {
+    /** Every step's output of one cache layer, the step's mask made by `maskFor(Tq, Tk)`. */
+    const runWith = (maskFor: (Tq: number, Tk: number) => tf.Tensor): tf.Tensor[] => {
       const cache = new KvCache(1, B, L, d, H);
-      const mask = tf.tensor4d(pad, [B, 1, 1, L]);
       const outs = steps.map((t, s) => {
-        const o = cache.attend(0, tf.tensor2d(qkvs[s], [B * t, 3 * d]), t, mask);
+        const o = cache.attend(0, tf.tensor2d(qkvs[s], [B * t, 3 * d]), t, maskFor(t, cache.length + t));
         cache.advance(t);
         return o;
       });
       cache.dispose();
       return outs;
     };
+    const runSteps = () => runWith(() => tf.tensor4d(pad, [B, 1, 1, L]));
     compare(bothWays(runSteps), 2e-6, 'KV-cached attention');
     // A per-head mask the fused cache kernel does not take: it still stores the keys, and the stock ops attend.
-    const perHead = (): tf.Tensor[] => {
-      const cache = new KvCache(1, B, L, d, H);
-      const outs = steps.map((t, s) => {
-        const Tk = cache.length + t;
-        const mask = tf.tensor4d(Float32Array.from({ length: B * H * t * Tk }, (_, i) => (i % 4 === 1 ? -1e9 : 0)), [B, H, t, Tk]);
-        const o = cache.attend(0, tf.tensor2d(qkvs[s], [B * t, 3 * d]), t, mask);
-        cache.advance(t);
-        return o;
-      });
-      cache.dispose();
-      return outs;
-    };
+    const perHead = () => runWith((t, Tk) => tf.tensor4d(Float32Array.from({ length: B * H * t * Tk }, (_, i) => (i % 4 === 1 ? -1e9 : 0)), [B, H, t, Tk]));
     compare(bothWays(perHead), 2e-6, 'KV-cached attention, per-head mask');
     const before = tf.memory().numTensors;
     tf.tidy(() => {

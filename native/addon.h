@@ -150,6 +150,14 @@ static inline int get_heap_nums(napi_env env, napi_callback_info info, size_t n,
 typedef void (*dmx_range_fn)(void *ctx, int64_t lo, int64_t hi, int tid);
 void dmx_parallel(int64_t n, double work, dmx_range_fn fn, void *ctx);
 int dmx_threads(void);
+void dmx_blas_single(void); /* OpenBLAS on one thread from here on */
+
+/* Shared pieces of the fused kernels (fused.c, attention.c), for decoder-step.c. */
+void dmx_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd, int64_t rows, int64_t d, float eps);
+void dmx_gelu(const float *x, float *y, int64_t n);
+void dmx_attend_cache(const float *qkv, float *kc, float *vc, const float *mask, float *out, int64_t B, int64_t Tq, int64_t H, int64_t dh,
+                      int64_t Tmax, int64_t pos, int64_t mB, int64_t mQ, int64_t mT, float scale);
+int dmx_counts_ok(const double *a, int from, int to); /* a[from..to] are integer counts in [0, 2e9] */
 
 napi_value dmx_Transpose(napi_env env, napi_callback_info info);
 napi_value dmx_Sum(napi_env env, napi_callback_info info);
@@ -166,5 +174,6 @@ napi_value dmx_AdamW(napi_env env, napi_callback_info info);
 napi_value dmx_Attention(napi_env env, napi_callback_info info);
 napi_value dmx_AttentionGrad(napi_env env, napi_callback_info info);
 napi_value dmx_AttendCache(napi_env env, napi_callback_info info);
+napi_value dmx_DecoderStep(napi_env env, napi_callback_info info);
 
 #endif

@@ -138,11 +138,26 @@ static void attn_cache(void *c_, int64_t lo, int64_t hi, int tid) {
   free(s);
 }
 
-static int counts_ok(const double *a, int from, int to) {
+void dmx_attend_cache(const float *qkv, float *kc, float *vc, const float *mask, float *out, int64_t B, int64_t Tq, int64_t H, int64_t dh,
+                      int64_t Tmax, int64_t pos, int64_t mB, int64_t mQ, int64_t mT, float scale) {
+  const int64_t D = H * dh, Tk = pos + Tq;
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t t = 0; t < Tq; t++) {
+      const float *row = qkv + (b * Tq + t) * 3 * D;
+      memcpy(kc + (b * Tmax + pos + t) * D, row + D, sizeof(float) * (size_t)D);
+      memcpy(vc + (b * Tmax + pos + t) * D, row + 2 * D, sizeof(float) * (size_t)D);
+    }
+  AttnCtx c = {NULL, qkv, mask, NULL, NULL, out, NULL, NULL, kc, vc, B, Tq, Tk, H, dh, mB, mQ, mT, Tmax, scale};
+  dmx_parallel(B * H, 2.0 * (double)B * H * Tq * Tk * dh, attn_cache, &c);
+}
+
+int dmx_counts_ok(const double *a, int from, int to) {
   for (int i = from; i <= to; i++)
     if (!(a[i] >= 0 && a[i] <= 2.0e9 && a[i] == floor(a[i]))) return 0;
   return 1;
 }
+
+#define counts_ok dmx_counts_ok
 
 napi_value dmx_Attention(napi_env env, napi_callback_info info) {
   napi_value argv[13];
@@ -202,16 +217,7 @@ napi_value dmx_AttendCache(napi_env env, napi_callback_info info) {
     if ((mB != 1 && mB != B) || (mQ != 1 && mQ != Tq) || mT < Tk) THROW(env, "attendCache: mask must be [1 or B, 1 or Tq, >= keys]");
     CHECK(a[4], mB * mQ * mT, "attendCache");
   }
-  const float *qkv = F32(base, a[1]);
-  float *kc = F32(base, a[2]), *vc = F32(base, a[3]);
-  for (int64_t b = 0; b < B; b++)
-    for (int64_t t = 0; t < Tq; t++) {
-      const float *row = qkv + (b * Tq + t) * 3 * D;
-      memcpy(kc + (b * Tmax + pos + t) * D, row + D, sizeof(float) * (size_t)D);
-      memcpy(vc + (b * Tmax + pos + t) * D, row + 2 * D, sizeof(float) * (size_t)D);
-    }
-  AttnCtx c = {base, qkv, a[4] >= 0 ? F32(base, a[4]) : NULL, NULL, NULL, F32(base, a[5]), NULL, NULL, kc, vc,
-               B, Tq, Tk, H, dh, mB, mQ, mT, Tmax, (float)a[15]};
-  dmx_parallel(B * H, 2.0 * (double)B * H * Tq * Tk * dh, attn_cache, &c);
+  dmx_attend_cache(F32(base, a[1]), F32(base, a[2]), F32(base, a[3]), a[4] >= 0 ? F32(base, a[4]) : NULL, F32(base, a[5]), B, Tq, H, dh, Tmax, pos,
+                   mB, mQ, mT, (float)a[15]);
   return NULL;
 }

@@ -219,6 +219,8 @@ static void *range_main(void *arg) {
 
 int dmx_threads(void) { return g_threads; }
 
+void dmx_blas_single(void) { set_blas_threads(1); }
+
 /* Starting a thread costs tens of microseconds (far more on a loaded machine, where the second
    thread may wait for a core): below ~2e6 multiply-adds (about a millisecond) one thread does it. */
 void dmx_parallel(int64_t n, double work, dmx_range_fn fn, void *ctx) {
@@ -287,6 +289,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"attention", NULL, dmx_Attention, NULL, NULL, NULL, napi_default, NULL},
       {"attentionGrad", NULL, dmx_AttentionGrad, NULL, NULL, NULL, napi_default, NULL},
       {"attendCache", NULL, dmx_AttendCache, NULL, NULL, NULL, napi_default, NULL},
+      {"decoderStep", NULL, dmx_DecoderStep, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   g_blas_threads = -1;

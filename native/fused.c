@@ -65,6 +65,11 @@ static void ln_bwd(void *c_, int64_t lo, int64_t hi, int tid) {
   }
 }
 
+void dmx_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd, int64_t rows, int64_t d, float eps) {
+  LnCtx c = {x, g, b, NULL, NULL, NULL, y, mean, rstd, NULL, NULL, NULL, d, eps};
+  ln_fwd(&c, 0, rows, 0);
+}
+
 /* layerNorm(heap, x, g, b, y, mean, rstd, rows, d, eps) */
 napi_value dmx_LayerNorm(napi_env env, napi_callback_info info) {
   napi_value argv[10];
@@ -155,6 +160,11 @@ static void gelu_bwd(void *c_, int64_t lo, int64_t hi, int tid) {
     const float du = GELU_C * (1.f + 3.f * GELU_A * x * x);
     c->y[i] = c->dy[i] * (0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * du);
   }
+}
+
+void dmx_gelu(const float *x, float *y, int64_t n) {
+  GeluCtx c = {x, NULL, y};
+  gelu_fwd(&c, 0, n, 0);
 }
 
 /* gelu(heap, x, y, n) */

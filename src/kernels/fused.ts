@@ -13,6 +13,9 @@
  *   DmxAttendCache      {qkv [B·Tq, 3·H·dh], kCache, vCache [B, Tmax, H·dh], mask? [mB, mQ, ≥ Tk]} {batch, heads, pos}
  *                       -> out [B·Tq, H·dh]; writes the new keys/values into the caches IN PLACE (refused
  *                       unless each cache's data has a single reference), no gradient
+ *   DmxDecoderStep      {h [B·Tq, d], ln1g, ln1b, wqkv, bqkv, wo, bo, ln2g, ln2b, w1, b1, w2, b2, kCache, vCache, mask?}
+ *                       {batch, heads, pos, eps} -> out [B·Tq, d]: a whole pre-norm decoder block of cached
+ *                       generation (the steps above, in one call); writes the caches in place like DmxAttendCache
  *   DmxLogSoftmaxPick   {logits [N, V], targets int32 [N]} {temperature} -> [logp [N], lse [N]]
  *   DmxLogSoftmaxPickGrad {logits, targets, lse, dy} {temperature} -> dlogits
  *   DmxAdamW            {p0, g0, m0, v0, p1, …} {count, decay[], b1, b2, eps, stepSize, sqrtBc2, decayFactor}
@@ -35,6 +38,7 @@ export const FUSED_KERNELS = [
   'DmxAttention',
   'DmxAttentionGrad',
   'DmxAttendCache',
+  'DmxDecoderStep',
   'DmxLogSoftmaxPick',
   'DmxLogSoftmaxPickGrad',
   'DmxAdamW',
@@ -156,17 +160,48 @@ const attendCache = make('DmxAttendCache', (addon, be, inputs, attrs) => {
   const k = 'DmxAttendCache';
   const qkv = f32(inputs.qkv, k, 'qkv');
   const { B, T: Tq, H, dh, D } = attnDims(k, qkv, attrs);
-  const kc = f32(inputs.kCache, k, 'kCache');
-  const vc = f32(inputs.vCache, k, 'vCache', kc.shape);
-  need(kc.shape.length === 3 && kc.shape[0] === B && kc.shape[2] === D, k, `caches [${kc.shape}] are not [${B}, Tmax, ${D}]`);
   const pos = Number(attrs?.pos);
-  const Tmax = kc.shape[1];
-  need(Number.isInteger(pos) && pos >= 0 && pos + Tq <= Tmax, k, `positions ${pos}..${pos + Tq - 1} do not fit a cache of ${Tmax}`);
-  for (const c of [kc, vc]) need(typeof be.refCount === 'function' && be.refCount(c.dataId) === 1, k, 'a cache shares its data with another tensor; refusing to write it in place');
+  const { kc, vc, Tmax } = cacheInputs(k, be, inputs, B, D, Tq, pos);
   const [mB, mQ, mT] = maskDims(k, inputs.mask, B, Tq, pos + Tq, true);
   const o = out(be, [B * Tq, D]);
   const mask = inputs.mask ? heapOffset(be, inputs.mask) : -1;
   addon.attendCache(heapBuffer(be), heapOffset(be, qkv), heapOffset(be, kc), heapOffset(be, vc), mask, heapOffset(be, o), B, Tq, H, dh, Tmax, pos, mB, mQ, mT, 1 / Math.sqrt(dh));
+  return o;
+});
+
+/** The caches of a cached-attention kernel: checked, and refused unless each is the only view of its data. */
+function cacheInputs(k: string, be: WasmBackendLike, inputs: Inputs, B: number, D: number, Tq: number, pos: number): { kc: TensorInfo; vc: TensorInfo; Tmax: number } {
+  const kc = f32(inputs.kCache, k, 'kCache');
+  const vc = f32(inputs.vCache, k, 'vCache', kc.shape);
+  need(kc.shape.length === 3 && kc.shape[0] === B && kc.shape[2] === D, k, `caches [${kc.shape}] are not [${B}, Tmax, ${D}]`);
+  const Tmax = kc.shape[1];
+  need(Number.isInteger(pos) && pos >= 0 && pos + Tq <= Tmax, k, `positions ${pos}..${pos + Tq - 1} do not fit a cache of ${Tmax}`);
+  for (const c of [kc, vc]) need(typeof be.refCount === 'function' && be.refCount(c.dataId) === 1, k, 'a cache shares its data with another tensor; refusing to write it in place');
+  return { kc, vc, Tmax };
+}
+
+const BLOCK_WEIGHTS = ['ln1g', 'ln1b', 'wqkv', 'bqkv', 'wo', 'bo', 'ln2g', 'ln2b', 'w1', 'b1', 'w2', 'b2'] as const;
+
+const decoderStep = make('DmxDecoderStep', (addon, be, inputs, attrs) => {
+  const k = 'DmxDecoderStep';
+  const h = f32(inputs.h, k, 'h');
+  const B = Number(attrs?.batch);
+  const H = Number(attrs?.heads);
+  need(h.shape.length === 2 && Number.isInteger(B) && B >= 1 && h.shape[0] % B === 0 && Number.isInteger(H) && H >= 1 && h.shape[1] % H === 0, k, 'h must be [B·Tq, d] with d a multiple of heads');
+  const [R, d] = h.shape;
+  const Tq = R / B;
+  const F = inputs.w1?.shape[1] ?? 0;
+  const shapes: Record<(typeof BLOCK_WEIGHTS)[number], number[]> = {
+    ln1g: [d], ln1b: [d], wqkv: [d, 3 * d], bqkv: [3 * d], wo: [d, d], bo: [d], ln2g: [d], ln2b: [d], w1: [d, F], b1: [F], w2: [F, d], b2: [d],
+  };
+  const weights = BLOCK_WEIGHTS.map((n) => f32(inputs[n], k, n, shapes[n]));
+  const pos = Number(attrs?.pos);
+  const { kc, vc, Tmax } = cacheInputs(k, be, inputs, B, d, Tq, pos);
+  const [mB, mQ, mT] = maskDims(k, inputs.mask, B, Tq, pos + Tq, true);
+  const o = out(be, [R, d]);
+  const offsets = Float64Array.from([h, ...weights, kc, vc].map((t) => heapOffset(be, t)));
+  const all = Float64Array.from([...offsets, inputs.mask ? heapOffset(be, inputs.mask) : -1, heapOffset(be, o)]);
+  addon.decoderStep(heapBuffer(be), all, B, Tq, H, d / H, F, Tmax, pos, mB, mQ, mT, Number(attrs?.eps ?? 1e-5));
   return o;
 });
 
@@ -218,5 +253,5 @@ const adamW = make('DmxAdamW', (addon, be, inputs, attrs) => {
 
 /** The fused kernels' configs on `addon`. */
 export function fusedKernels(addon: BlasAddon): KernelConfig[] {
-  return [layerNorm, layerNormGrad, gelu, geluGrad, attention, attentionGrad, attendCache, logSoftmaxPick, logSoftmaxPickGrad, adamW].map((f) => f(addon));
+  return [layerNorm, layerNormGrad, gelu, geluGrad, attention, attentionGrad, attendCache, decoderStep, logSoftmaxPick, logSoftmaxPickGrad, adamW].map((f) => f(addon));
 }

@@ -55,6 +55,8 @@ export interface BlasAddon {
     heap: ArrayBuffer, qkv: number, kCache: number, vCache: number, mask: number, out: number,
     b: number, tq: number, h: number, dh: number, tMax: number, pos: number, mB: number, mQ: number, mT: number, scale: number,
   ): void;
+  /** One decoder block for cached generation; offsets: h, ln1g, ln1b, wqkv, bqkv, wo, bo, ln2g, ln2b, w1, b1, w2, b2, kCache, vCache, mask (-1), out. */
+  decoderStep(heap: ArrayBuffer, offsets: Float64Array, b: number, tq: number, h: number, dh: number, f: number, tMax: number, pos: number, mB: number, mQ: number, mT: number, eps: number): void;
   setThreads(n: number): void;
   info(): { config: string; corename: string; threads: number };
 }

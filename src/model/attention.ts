@@ -81,6 +81,32 @@ export function selfAttention(qkv: tf.Tensor2D, B: number, T: number, H: number,
   return attendStock(q, k, v, mask);
 }
 
+/** The parameters of one pre-norm transformer block (names as in the kernel DmxDecoderStep). */
+export interface BlockWeights {
+  ln1g: tf.Tensor1D;
+  ln1b: tf.Tensor1D;
+  wqkv: tf.Tensor2D;
+  bqkv: tf.Tensor1D;
+  wo: tf.Tensor2D;
+  bo: tf.Tensor1D;
+  ln2g: tf.Tensor1D;
+  ln2b: tf.Tensor1D;
+  w1: tf.Tensor2D;
+  b1: tf.Tensor1D;
+  w2: tf.Tensor2D;
+  b2: tf.Tensor1D;
+}
+
+/** Whether the block's weights have the shapes (and dtype) of a d-wide block with an f-wide MLP. */
+function blockFits(w: BlockWeights, d: number): boolean {
+  const f = w.w1.shape[1];
+  const want: [tf.Tensor, number[]][] = [
+    [w.ln1g, [d]], [w.ln1b, [d]], [w.wqkv, [d, 3 * d]], [w.bqkv, [3 * d]], [w.wo, [d, d]], [w.bo, [d]],
+    [w.ln2g, [d]], [w.ln2b, [d]], [w.w1, [d, f]], [w.b1, [f]], [w.w2, [f, d]], [w.b2, [d]],
+  ];
+  return want.every(([t, s]) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, s));
+}
+
 /**
  * Keys and values of every decoder layer for the positions seen so far, for `batch` rows and at
  * most `maxLen` positions. `attend` adds a step's new keys/values and attends to all of them;
@@ -139,6 +165,22 @@ export class KvCache {
     this.v[layer] = tf.keep(v);
     tf.dispose([pk, pv].filter((t): t is tf.Tensor => t !== null));
     return attendStock(q, k as tf.Tensor4D, v as tf.Tensor4D, mask);
+  }
+
+  /**
+   * The whole decoder block `layer` (layer norms, QKV, attention against the cache, output
+   * projection, MLP, both residuals) for the new positions h [batch·Tq, d] as one kernel call, the
+   * keys/values stored as `attend` does; null where that kernel is absent or does not take these
+   * inputs (the caller then composes the block, calling `attend`).
+   */
+  block(layer: number, h: tf.Tensor2D, Tq: number, mask: tf.Tensor | null, w: BlockWeights, eps = 1e-5): tf.Tensor2D | null {
+    if (!this.fused || tf.getKernel('DmxDecoderStep', tf.getBackend()) === undefined) return null;
+    const Tk = this.length + Tq;
+    const m = fusedMask(mask, this.batch, Tq, Tk, true);
+    if (m === undefined || Tk > this.maxLen || h.dtype !== 'float32' || !tf.util.arraysEqual(h.shape, [this.batch * Tq, this.dModel]) || !blockFits(w, this.dModel)) return null;
+    const inputs: Record<string, tf.Tensor> = { h, ...w, kCache: this.k[layer]!, vCache: this.v[layer]! };
+    if (m) inputs.mask = m;
+    return runKernel<tf.Tensor2D>('DmxDecoderStep', inputs, { batch: this.batch, heads: this.heads, pos: this.length, eps });
   }
 
   advance(Tq: number): void {

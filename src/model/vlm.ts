@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
-import { KvCache, selfAttention } from './attention.js';
+import { KvCache, selfAttention, type BlockWeights } from './attention.js';
 import { embed, gelu, layerNorm, linear } from './layers.js';
 import { normalizeSpec, numPatches, numPrefix, paramShapes, validateSpec, type ModelSpec } from './spec.js';
 
@@ -160,8 +160,18 @@ export class VisionLanguageModel {
     return this.logits(tf.reshape(text, [B * T, this.spec.dModel]) as tf.Tensor2D);
   }
 
+  private blockWeights(name: string): BlockWeights {
+    const p = (k: string) => this.p(`${name}.${k}`);
+    return {
+      ln1g: p('ln1.g'), ln1b: p('ln1.b'), wqkv: p('attn.wqkv'), bqkv: p('attn.bqkv'), wo: p('attn.wo'), bo: p('attn.bo'),
+      ln2g: p('ln2.g'), ln2b: p('ln2.b'), w1: p('mlp.w1'), b1: p('mlp.b1'), w2: p('mlp.w2'), b2: p('mlp.b2'),
+    } as BlockWeights;
+  }
+
   /** One pre-norm transformer block on h [B·T, d] (layer `layer` of a decoder cache, if any). */
   private block(name: string, h: tf.Tensor2D, B: number, T: number, mask: tf.Tensor | null, cache: KvCache | null, layer: number): tf.Tensor2D {
+    const whole = cache?.block(layer, h, T, mask, this.blockWeights(name));
+    if (whole) return whole;
     const a = layerNorm(h, this.p(`${name}.ln1.g`), this.p(`${name}.ln1.b`));
     const qkv = linear(a, this.p(`${name}.attn.wqkv`), this.p(`${name}.attn.bqkv`));
     const merged = cache ? cache.attend(layer, qkv, T, mask) : selfAttention(qkv, B, T, this.spec.nHeads, mask);

@@ -11,7 +11,10 @@ import { installFastKernels, restoreStockKernels } from '../../src/kernels/index
 import { profileKernels } from '../../src/kernels/profile.js';
 import { KvCache, selfAttention } from '../../src/model/attention.js';
 import { gelu, hasFusedKernels, layerNorm, runKernel } from '../../src/model/layers.js';
+import { generate } from '../../src/model/generate.js';
 import { targetLogProbs } from '../../src/model/logprobs.js';
+import { VisionLanguageModel } from '../../src/model/vlm.js';
+import { trainTokenizer } from '../../src/text/tokenizer.js';
 import { AdamW } from '../../src/train/optim.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, describeWithAddon, randomArray, sizeOf, useFastKernels } from './kernels-helpers.js';
@@ -176,6 +179,31 @@ describeWithAddon('kernels: fused layer norm, GELU, attention, log-softmax and A
       runSteps();
     });
     assert.equal(tf.memory().numTensors, before, 'the cache leaves no tensors behind');
+  });
+
+  it('generation: the whole decoder block in one call (DmxDecoderStep) picks the same tokens with the same log-probs as the block composed of fused kernels', () => {
+    const tok = trainTokenizer(['Is there a pleural effusion? yes no'], { vocabSize: 600, coordBins: 16 });
+    const spec = { vocabSize: tok.vocabSize, imageSize: 32, patchSize: 8, mergePatches: 2, dModel: 24, nLayers: 2, encoderLayers: 1, nHeads: 3, dFf: 40, maxLen: 40 };
+    const model = new VisionLanguageModel(spec, 9);
+    const rng = new Rng('step');
+    const inputs = [0, 1].map((i) => ({ pixels: Float32Array.from({ length: 32 * 32 }, () => rng.next()), prompt: [tok.bosId, 40 + i, 41, ...(i ? [42, 43] : [])] }));
+    const run = () => generate(model, tok, inputs, { maxNewTokens: 12, samplesPerPrompt: 3, temperature: 1, rng: 5 });
+    let whole: ReturnType<typeof run> = [];
+    const calls = kernelCalls(() => {
+      whole = run();
+    });
+    assert.equal(calls.get('DmxDecoderStep'), 2 * Math.max(...whole.map((g) => g.tokens.length)), 'two layers × every step, the prefill included');
+    const step = tf.getKernel('DmxDecoderStep', 'wasm')!;
+    tf.unregisterKernel('DmxDecoderStep', 'wasm');
+    let composed: ReturnType<typeof run>;
+    try {
+      composed = run();
+    } finally {
+      tf.registerKernel(step);
+    }
+    model.dispose();
+    assert.deepEqual(whole.map((g) => g.tokens), composed.map((g) => g.tokens));
+    assertClose(whole.flatMap((g) => g.logProbs), composed.flatMap((g) => g.logProbs), 1e-5, 'log-probs');
   });
 
   it('AdamW in one call: the same weights and moments as the stock update over 3 steps (decayed and not, a missing gradient)', () => {

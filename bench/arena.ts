@@ -18,7 +18,7 @@ import { numberFlag, parseArgs } from '../src/commands/args.js';
 import { PROJECT_ROOT } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
 
-const args = parseArgs(process.argv.slice(2), ['no-peer']);
+const args = parseArgs(process.argv.slice(2), { values: ['battles', 'models', 'rounds'], booleans: ['no-peer'] });
 const rounds = numberFlag(args, 'rounds', 1000)!;
 const nBattles = numberFlag(args, 'battles', 6000)!;
 const m = numberFlag(args, 'models', 10)!;

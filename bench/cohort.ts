@@ -18,7 +18,7 @@ import { buildCohort } from '../src/data/cohort.js';
 import { resolveConfig } from '../src/config.js';
 import { numberFlag, parseArgs, stringFlag } from '../src/commands/args.js';
 
-const args = parseArgs(process.argv.slice(2), ['no-vips-cache']);
+const args = parseArgs(process.argv.slice(2), { values: ['concurrency', 'keep', 'n'], booleans: ['no-vips-cache'] });
 // libvips keeps a cache of recent operations (up to 50 MB); switch it off to see the renderer's own memory.
 if (args.flags['no-vips-cache']) sharp.cache(false);
 const n = numberFlag(args, 'n', 600)!;

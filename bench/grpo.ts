@@ -22,7 +22,7 @@ import { frozenCopy, VlmPolicy, type GrpoPrompt } from '../src/train/grpo/policy
 import { numberFlag, parseArgs, stringFlag } from '../src/commands/args.js';
 import { Rng } from '../src/util/rng.js';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), { values: ['beta', 'group', 'mu', 'new-tokens', 'prompts', 'steps'] });
 const config = resolveConfig(stringFlag(args, 'profile', 'default')!, args.overrides);
 const steps = numberFlag(args, 'steps', 10)!;
 const grpo = {

@@ -105,7 +105,7 @@ function fmt(v: number | null | undefined, w = 9): string {
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2), ['no-cpu', 'no-torch']);
+  const { flags } = parseArgs(process.argv.slice(2), { values: ['threads', 'min-ms'], booleans: ['no-cpu', 'no-torch'] });
   const threads = flags.threads ? Number(flags.threads) : nativeThreads();
   process.env.DEEPMEDIX_THREADS = String(threads);
   const minMs = flags['min-ms'] ? Number(flags['min-ms']) : 150;

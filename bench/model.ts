@@ -161,7 +161,7 @@ const line = (name: string, t: Timing | string | null, ref?: Timing | null) => {
 };
 
 async function main(): Promise<void> {
-  const { flags, overrides } = parseArgs(process.argv.slice(2), ['no-stock', 'no-torch', 'no-generate', 'no-uncached']);
+  const { flags, overrides } = parseArgs(process.argv.slice(2), { values: ['threads', 'batch', 'text-len', 'len', 'steps', 'rows', 'new-tokens'], booleans: ['no-stock', 'no-torch', 'no-generate', 'no-uncached'] });
   const cfg = resolveConfig(String(flags.profile ?? 'default'), overrides);
   const threads = flags.threads ? Number(flags.threads) : nativeThreads();
   process.env.DEEPMEDIX_THREADS = String(threads);

@@ -11,7 +11,7 @@ import { parseArgs } from '../src/commands/args.js';
 import { formatSeconds } from '../src/util/progress.js';
 import { PROJECT_ROOT } from '../src/util/paths.js';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), { values: ['timeout'], positionals: true });
 const profile = typeof args.flags.profile === 'string' ? args.flags.profile : 'smoke';
 if (!(PROFILES as readonly string[]).includes(profile)) {
   console.error(`unknown profile '${profile}'; choose one of ${PROFILES.join(', ')}`);

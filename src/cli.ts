@@ -9,6 +9,7 @@ import { UsageError } from './commands/args.js';
 /** Subcommands, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).command,
+  study: async () => (await import('./commands/study.js')).command,
   arena: async () => (await import('./commands/arena.js')).command,
   cohort: async () => (await import('./commands/cohort.js')).command,
   reward: async () => (await import('./commands/reward.js')).command,
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // By name, not instanceof: under some loaders a dynamically imported command sees its own copy of the class.
     if (e instanceof Error && (e.name === UsageError.name || e.name === ConfigError.name)) {
-      console.error(`deepmedix ${name}: ${e.message}\n\n${command.usage}`);
+      console.error(`deepmedix ${name}: ${e.message}\n(see 'deepmedix ${name} --help')`);
       return 2;
     }
     throw e;
@@ -62,12 +63,21 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] && /(?:cli\.ts|deepmedix(?:\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // Output piped into a reader that stops early (`| head`): end quietly, as Unix tools do, not with an EPIPE stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      console.error(`deepmedix: ${(e as Error)?.stack ?? e}`);
+      // The message says what went wrong (files, lines, fields); the stack is for developers.
+      const debug = process.env.DEEPMEDIX_DEBUG === '1';
+      console.error(`deepmedix: ${(debug ? (e as Error)?.stack : (e as Error)?.message) ?? e}${debug ? '' : '\n(DEEPMEDIX_DEBUG=1 shows where)'}`);
       process.exitCode = 1;
     },
   );

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { writeJson } from './util/fsx.js';
+import { above, describeRange, inRange, int, real, type Range } from './util/ranges.js';
 
 export const PROFILES = ['smoke', 'default', 'paper'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -139,8 +140,33 @@ export interface Config {
     clipHigh: number;
     /** KL coefficient; 0 skips the reference pass. */
     beta: number;
-    /** Policy updates per batch (reusing the old log-probs). */
+    /** Passes over each rollout batch (EasyR1's ppo_epochs), reusing the rollout's log-probs. */
     mu: number;
+    /**
+     * Optimizer steps per pass: the batch's prompt groups are split into this many mini-batches
+     * (EasyR1: rollout_batch_size / global_batch_size, 512 / 128 = 4). Above 1 the ratio π_θ/π_old
+     * leaves 1 within a batch and the clip acts; 1 makes each step one policy-gradient update.
+     */
+    miniBatches: number;
+    /** The RL seed: which training prompts RL draws, their order and the sampling streams (0: the master seed). `deepmedix study` varies it. */
+    seed: number;
+    /**
+     * Not in the paper (DAPO's dynamic sampling): groups whose G rewards are all equal teach nothing;
+     * drop them and roll out more prompts until the batch holds batchPrompts groups with reward spread,
+     * at most maxSampleRounds rollouts a step (then the step trains on what it has).
+     */
+    dynamicSampling: boolean;
+    maxSampleRounds: number;
+    /**
+     * Not in the paper: before RL, roll out edgeSamples responses of the starting model to each candidate
+     * prompt and keep those at the edge of its competence, mean answer score (r_ans / answerScale) in
+     * [edgeLow, edgeHigh] and the rewards not all equal; 0 edgeSamples: no filter. edgeCandidates
+     * prompts are scored (0: twice the prompts RL needs).
+     */
+    edgeSamples: number;
+    edgeLow: number;
+    edgeHigh: number;
+    edgeCandidates: number;
     /** AdamW learning rate of the policy updates. */
     lr: number;
     temperature: number;
@@ -225,13 +251,7 @@ export const DEFAULTS: Config = {
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2, total: 1200, vqaShare: 0.5 },
   model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate', boxGrammar: true },
   sft: { epochs: 1, batchSize: 32, lr: 2e-3, warmupSteps: 30, minLrFrac: 0.05, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 200, valItems: 256, evalSamples: 3, saveEvery: 200, maxItems: 0, lengthBucket: 8 },
-  // lr chosen on the cold-start validation loss of the miniature (1.12 after 5 epochs at 1e-3 vs 2.27 after 2 at 3e-4).
-  // Epochs and samples measured in the main job on the default cohort (same stage 1; weighted report average / VQA
-  // accuracy, stage 2 -> stage 3; stage 1 0.181 / 0.604): 5 epochs × 1000 samples 0.166/0.544 -> 0.162/0.554;
-  // 10 × 1000 0.185/0.542 -> 0.184/0.540; 5 × 2000 0.148/0.558 -> 0.175/0.562; 10 × 2000 0.216/0.556 -> 0.212/0.560.
-  // Lower lr under-trains the format (3e-4: 0.151/0.390; 1e-4: VQA 0), 2e-3 is worse (0.154/0.538).
-  // VQA weight 2 with question types taking turns, 2,500 samples (stage 2 from the main job's stage 1 scoring
-  // 0.199/0.601, box grammar on): 0.247/0.606 vs 0.247/0.580 for weight 1 × 2,000 (old, untyped selection).
+  // lr, epochs, samples and the VQA weight were chosen on the main job's cold-start scores (docs/results.md).
   coldstart: { epochs: 10, batchSize: 16, lr: 1e-3, warmupSteps: 20, samples: 2500, vqaWeight: 2 },
   synthesis: {
     provider: 'offline',
@@ -258,22 +278,20 @@ export const DEFAULTS: Config = {
     clipHigh: 0.2,
     beta: 0.01,
     mu: 1,
-    // No setting made stage 3 reliably beat the cold start (0.264/0.636 on 1,200 validation items,
-    // 0.247/0.606 on the benchmark); means over seeds, validation | benchmark (notebook 05, #6 note):
-    // these defaults (T = 1, seeds 7-10) 0.253/0.643 | 0.243/0.606; temperature 0.7 (seeds 7-12)
-    // 0.262/0.638 | 0.260/0.603; temperature 0.4 (seeds 7-10) 0.273/0.628 | 0.267/0.599 (reports
-    // up in every seed, VQA not; beta 0.3 or 1 did not hold VQA); 120 steps, 8 prompts per step,
-    // top-p 0.9, more VQA prompts, decoder-only updates (freezeVision, T = 0.4: 0.255/0.629 | 0.256/0.598):
-    // no better; mu = 4: 0.220/0.600; lr 1e-4 lost report text; lr 1e-5
-    // over 240 steps (seed 7) 0.253/0.644 | 0.236/0.595. The cold start's greedy VQA answers beat the
-    // majority of its own 8 samples at T = 1 and are within 0.02 of it at 0.4 (samplingHeadroom).
+    miniBatches: 1,
+    seed: 0,
+    dynamicSampling: false,
+    maxSampleRounds: 4,
+    edgeSamples: 0,
+    edgeLow: 0,
+    edgeHigh: 1,
+    edgeCandidates: 0,
+    // lr 3e-5: larger rates lost report text; the settings measured are in docs/results.md.
     lr: 3e-5,
     temperature: 1.0,
     topP: 1.0,
-    // 128 reaches the context (model.maxLen 160 less the prompt). At 96, 8% of the samples were cut
-    // before their \boxed{} answer and scored 0, and GRPO learned to write shorter reports: main job
-    // stage 2 -> 3 report average 0.247 -> 0.216 (VQA 0.606 -> 0.612); at 128: 0.260 and 0.240
-    // (seeds 7, 8; VQA 0.593, 0.610).
+    // 128 reaches the context (model.maxLen 160 less the prompt): shorter budgets cut samples before
+    // their \boxed{} answer, and GRPO then learns to write shorter reports (docs/results.md).
     maxNewTokens: 128,
     stdEps: 1e-6,
     scaleRewards: true,
@@ -331,6 +349,56 @@ const CHOICES: Record<string, readonly string[]> = {
   'arena.variance': ['ipw', 'pair'],
   'arena.judge': ['offline', 'llm'],
 };
+
+/**
+ * The range of every numeric key (src/util/ranges.ts), checked when a config is resolved, before
+ * any work. A numeric key missing here fails test/foundation/config-ranges.test.ts.
+ */
+export const RANGES: Record<string, Range> = {
+  seed: int(0),
+  'cohort.n': int(1, 10_000_000), 'cohort.frame': int(16, 8192), 'cohort.normalFraction': real(0, 1),
+  'benchmark.testStudies': int(1), 'benchmark.valStudies': int(1), 'benchmark.vqaPerStudy': int(0, 100), 'benchmark.total': int(1), 'benchmark.vqaShare': real(0, 1),
+  'model.imageSize': int(8, 2048), 'model.patchSize': int(1, 512), 'model.mergePatches': int(1, 16), 'model.dModel': int(2, 16384),
+  'model.nLayers': int(1, 256), 'model.encoderLayers': int(0, 256), 'model.nHeads': int(1, 256), 'model.dFf': int(1, 131072),
+  'model.maxLen': int(8, 65536), 'model.vocabSize': int(2, 1_000_000), 'model.coordBins': int(1, 65536),
+  'sft.epochs': int(1, 10_000), 'sft.batchSize': int(1, 65536), 'sft.lr': above(0, 1), 'sft.warmupSteps': int(0), 'sft.minLrFrac': real(0, 1),
+  'sft.weightDecay': real(0, 1), 'sft.clipNorm': real(0, 1e6), 'sft.evalEvery': int(0), 'sft.valItems': int(0), 'sft.evalSamples': int(0, 10_000),
+  'sft.saveEvery': int(0), 'sft.maxItems': int(0), 'sft.lengthBucket': int(0, 100_000),
+  'coldstart.epochs': int(1, 10_000), 'coldstart.batchSize': int(1, 65536), 'coldstart.lr': above(0, 1), 'coldstart.warmupSteps': int(0),
+  'coldstart.samples': int(1), 'coldstart.vqaWeight': int(0, 100),
+  'synthesis.concurrency': int(1, 1024), 'synthesis.timeoutMs': int(1, 3_600_000), 'synthesis.maxRetries': int(0, 20), 'synthesis.iouThreshold': real(0, 1),
+  'synthesis.minTextF1': real(0, 1), 'synthesis.minChars': int(0), 'synthesis.maxChars': int(1),
+  'grpo.steps': int(1), 'grpo.batchPrompts': int(1, 65536), 'grpo.groupSize': int(2, 4096), 'grpo.clipLow': { ...real(0, 1), maxOpen: true }, 'grpo.clipHigh': real(0, 10), 'grpo.miniBatches': int(1, 65536), 'grpo.seed': int(0), 'grpo.maxSampleRounds': int(1, 100),
+  'grpo.edgeSamples': int(0, 4096), 'grpo.edgeLow': real(0, 1), 'grpo.edgeHigh': real(0, 1), 'grpo.edgeCandidates': int(0),
+  'grpo.beta': real(0, 100), 'grpo.mu': int(1, 1000), 'grpo.lr': above(0, 1), 'grpo.temperature': above(0, 10), 'grpo.topP': above(0, 1),
+  'grpo.maxNewTokens': int(1, 65536), 'grpo.stdEps': real(0, 1), 'grpo.updateBatch': int(0), 'grpo.valPrompts': int(0), 'grpo.valEvery': int(0),
+  'grpo.vqaWeight': int(0, 100), 'grpo.realVqaShare': real(0, 1),
+  'reward.lambda': real(0, 1), 'reward.bound': above(0, 1e6), 'reward.answerScale': real(0, 100), 'reward.boxReward': real(0, 10),
+  'reward.boxPenalty': real(0, 10), 'reward.boxLimit': real(0, 10), 'reward.clinical': real(0, 1),
+  'arena.battles': int(1, 10_000_000), 'arena.bootstrap': int(0, 1_000_000), 'arena.uniformMix': real(0, 1), 'arena.maxRetries': int(0, 20), 'arena.concurrency': int(1, 1024),
+};
+
+/** Check every numeric key against its range and the few keys that constrain each other; the error names the key. */
+export function checkRanges(config: Config): void {
+  const get = (k: string) => k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], config);
+  for (const key of allKeys(config)) {
+    const v = get(key);
+    if (typeof v !== 'number') continue;
+    const r = RANGES[key];
+    if (!r) throw new ConfigError(`config key '${key}' has no range (a bug: add it to RANGES in src/config.ts)`);
+    if (!inRange(v, r)) throw new ConfigError(`config key '${key}' must be ${describeRange(r)}; got ${v}`);
+  }
+  const m = config.model;
+  const pair = (ok: boolean, msg: string) => {
+    if (!ok) throw new ConfigError(msg);
+  };
+  pair(m.imageSize % m.patchSize === 0, `config key 'model.imageSize' (${m.imageSize}) must be a multiple of 'model.patchSize' (${m.patchSize})`);
+  pair((m.imageSize / m.patchSize) % m.mergePatches === 0, `config key 'model.mergePatches' (${m.mergePatches}) must divide the patch grid imageSize/patchSize (${m.imageSize / m.patchSize})`);
+  pair(m.dModel % m.nHeads === 0, `config key 'model.dModel' (${m.dModel}) must be a multiple of 'model.nHeads' (${m.nHeads})`);
+  pair(config.grpo.edgeLow <= config.grpo.edgeHigh, `config keys 'grpo.edgeLow' (${config.grpo.edgeLow}) and 'grpo.edgeHigh' (${config.grpo.edgeHigh}) must bound a band: edgeLow ≤ edgeHigh`);
+  pair(config.grpo.miniBatches <= config.grpo.batchPrompts, `config key 'grpo.miniBatches' (${config.grpo.miniBatches}) must not exceed 'grpo.batchPrompts' (${config.grpo.batchPrompts})`);
+  pair(config.synthesis.minChars <= config.synthesis.maxChars, `config key 'synthesis.minChars' (${config.synthesis.minChars}) must not exceed 'synthesis.maxChars' (${config.synthesis.maxChars})`);
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -425,26 +493,8 @@ export function resolveConfig(profile: ProfileName | string = 'default', overrid
     if (k === 'profile') throw new ConfigError(`set the profile with --profile, not as an override`);
     setDotted(config, k, v);
   }
+  checkRanges(config);
   return config;
-}
-
-/** Parse `--a.b=v` / `--a.b v` flags into dotted overrides; other args are returned as rest. */
-export function parseOverrideFlags(args: string[], reserved: string[] = []): { overrides: Record<string, string>; rest: string[] } {
-  const overrides: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const m = /^--([A-Za-z][\w-]*(?:\.[\w-]+)+)(?:=(.*))?$/s.exec(a);
-    if (m && !reserved.includes(m[1])) {
-      let value = m[2];
-      if (value === undefined) {
-        if (i + 1 >= args.length) throw new ConfigError(`override --${m[1]} needs a value (--${m[1]}=VALUE)`);
-        value = args[++i];
-      }
-      overrides[m[1]] = value;
-    } else rest.push(a);
-  }
-  return { overrides, rest };
 }
 
 /** Write the resolved config as `config.json` in `dir` (atomically: write, then rename). */

@@ -13,6 +13,7 @@
  *   <run>/steps/evaluate/, steps/arena/    scores, battles, ranking
  *   <run>/studies/<name>/                    `deepmedix study` runs
  *   <run>/cli/<name>/                        outputs of stand-alone commands (`train`, …)
+ *   <run>/notebooks/<name>/                  what a notebook runs beyond the job (variants, probes)
  *
  * <run> is `<paths.data>/runs/<profile>` unless a command's --out names another directory.
  */
@@ -49,6 +50,8 @@ export interface RunLayout {
   study(name: string): string;
   /** Default output directory of a stand-alone command (e.g. `train-grpo`). */
   cli(name: string): string;
+  /** Where a notebook writes what it runs beyond the job (e.g. `02-simulated-errors`). */
+  notebook(name: string): string;
 }
 
 /** The layout of the run in `root`. */
@@ -70,6 +73,7 @@ export function layoutAt(root: string): RunLayout {
     predictions: (stage) => join(step(stage), 'predictions.jsonl'),
     study: (name) => join(root, 'studies', name),
     cli: (name) => join(root, 'cli', name),
+    notebook: (name) => join(root, 'notebooks', name),
   };
 }
 

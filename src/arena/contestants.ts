@@ -1,24 +1,15 @@
 /**
- * The workbench's own models as arena contestants: the held-out report items of the embedded
- * cohort (FINDINGS reports of the test split), two baselines built from the training split, and
- * every trained checkpoint found under `data/runs/<profile>/` (stage 1, stage 2, stage 3 …),
- * decoded greedily on those items. Predictions are written as `{"id", "text"}` JSONL beside a note
- * of the checkpoint they came from, and reused while the checkpoint is unchanged.
+ * Report items of the cohort's benchmark for the arena (one report task), and two baselines built
+ * from the training split: the most frequent training report and a seeded random one. The job's
+ * trained models take part through their benchmark predictions (src/job/steps/arena.ts).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { boxGrammarOf, type Config } from '../config.js';
+import type { DatasetFiles } from '../data/prepare.js';
 import type { InstructionRecord } from '../data/types.js';
-import { loadModel, readCheckpoint } from '../model/checkpoint.js';
-import { extractAnswer } from '../text/parse.js';
-import { predictRecords } from '../eval/predict.js';
-import { stage1Data } from '../job/stage1data.js';
-import { readJson, readJsonl, writeJson, writeJsonl } from '../util/fsx.js';
 import { Rng } from '../util/rng.js';
 import type { ModelPredictions } from './types.js';
 
 export interface CohortReportItems {
-  /** Held-out report items (test split), at most `limit`. */
+  /** The benchmark's report items of the task, at most `limit`. */
   records: InstructionRecord[];
   references: Map<string, string>;
   /** Training-split report answers of the same task (for the baselines). */
@@ -26,17 +17,16 @@ export interface CohortReportItems {
   cohortDir: string;
 }
 
-/** The cohort's held-out report items of one task and the training reports of that task. */
-export async function cohortReportItems(config: Config, opts: { limit?: number; task?: string } = {}): Promise<CohortReportItems> {
+/** The benchmark's report items of one task and the training reports of that task. */
+export function cohortReportItems(data: Pick<DatasetFiles, 'benchmark' | 'train' | 'dir'>, opts: { limit?: number; task?: string } = {}): CohortReportItems {
   const task = opts.task ?? 'report-findings';
-  const data = await stage1Data(config, undefined, { quiet: true });
-  const records = data.test.filter((r) => r.task === task).slice(0, opts.limit);
-  if (records.length === 0) throw new Error(`cohort ${data.cohortDir}: no held-out '${task}' items`);
+  const records = data.benchmark.filter((r) => r.task === task).slice(0, opts.limit);
+  if (records.length === 0) throw new Error(`cohort ${data.dir}: no benchmark '${task}' items`);
   return {
     records,
     references: new Map(records.map((r) => [r.id, r.answer])),
     trainReports: data.train.filter((r) => r.task === task).map((r) => r.answer),
-    cohortDir: data.cohortDir,
+    cohortDir: data.dir,
   };
 }
 
@@ -51,52 +41,4 @@ export function cohortBaselines(items: CohortReportItems, seed: number): ModelPr
     { name: 'constant-train', reports: new Map(items.records.map((r) => [r.id, constant])) },
     { name: 'random-train', reports: new Map(items.records.map((r) => [r.id, items.trainReports[rng.int(0, items.trainReports.length - 1)]])) },
   ];
-}
-
-/** Checkpoint directories (holding model.json and checkpoint.bin) up to two levels below `runsDir`, named by their path. */
-export function findCheckpoints(runsDir: string): { name: string; dir: string }[] {
-  const out: { name: string; dir: string }[] = [];
-  const visit = (dir: string, depth: number) => {
-    if (existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'checkpoint.bin'))) {
-      out.push({ name: relative(runsDir, dir).split(/[\\/]/).filter((p) => p !== 'model').join('-') || 'model', dir });
-      return;
-    }
-    if (depth === 0 || !existsSync(dir)) return;
-    for (const e of readdirSync(dir).sort()) {
-      const p = join(dir, e);
-      if (statSync(p).isDirectory()) visit(p, depth - 1);
-    }
-  };
-  visit(runsDir, 2);
-  return out;
-}
-
-/**
- * Greedy predictions of a checkpoint on the items, as a contestant. Written to
- * `outDir/NAME.jsonl` with `NAME.source.json` (checkpoint path, size, time and decoding); reused when both
- * still match and every item has a prediction. A reasoning model's `\boxed{…}` answer is the report.
- */
-export async function checkpointContestant(name: string, dir: string, items: CohortReportItems, outDir: string, opts: { quiet?: boolean } = {}): Promise<ModelPredictions> {
-  const ck = statSync(join(dir, 'checkpoint.bin'));
-  const boxGrammar = boxGrammarOf(readCheckpoint(dir).header.config);
-  const source = { checkpoint: dir, bytes: ck.size, mtimeMs: ck.mtimeMs, items: items.records.length, decoding: boxGrammar ? 'box grammar' : 'free' };
-  const predPath = join(outDir, `${name}.jsonl`);
-  const sourcePath = join(outDir, `${name}.source.json`);
-  let rows: { id: string; text: string }[] | null = null;
-  if (existsSync(predPath) && existsSync(sourcePath) && JSON.stringify(readJson(sourcePath)) === JSON.stringify(source)) {
-    rows = readJsonl<{ id: string; text: string }>(predPath);
-    const have = new Set(rows.map((r) => r.id));
-    if (!items.records.every((r) => have.has(r.id))) rows = null;
-  }
-  if (!rows) {
-    const { model, tokenizer } = loadModel(dir);
-    try {
-      rows = await predictRecords(model, tokenizer, items.records, { imageRoot: items.cohortDir, quiet: opts.quiet, boxGrammar });
-    } finally {
-      model.dispose();
-    }
-    writeJsonl(predPath, rows);
-    writeJson(sourcePath, source);
-  }
-  return { name, reports: new Map(rows.map((r) => [r.id, r.text.includes('\\boxed{') ? extractAnswer(r.text) : r.text])) };
 }

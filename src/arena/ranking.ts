@@ -125,11 +125,6 @@ export function winRateMatrix(records: readonly BattleRecord[], models: readonly
   return s.map((row, i) => row.map((v, j) => (n[i][j] > 0 ? v / n[i][j] : null)));
 }
 
-/** Win rates the fitted scores predict: σ(ξ_i − ξ_j). */
-export function predictedWinRates(scores: readonly number[]): number[][] {
-  return scores.map((a) => scores.map((b) => 1 / (1 + Math.exp(b - a))));
-}
-
 /** Spearman rank correlation (average ranks for ties). */
 export function spearman(x: readonly number[], y: readonly number[]): number {
   if (x.length !== y.length || x.length < 2) throw new Error('spearman: need two equal-length lists of at least 2');

@@ -8,7 +8,7 @@ import { readModelPredictions, readReportJsonl } from '../arena/predictions.js';
 import { arenaReport, exportArenaFigures } from '../arena/workbench.js';
 import type { Judge, ModelPredictions } from '../arena/types.js';
 import { writeJson } from '../util/fsx.js';
-import { parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
@@ -38,10 +38,12 @@ and the ranking: plotly JSON specs, interactive HTML, PNG through headless Chrom
   --arena.maxRetries N  --arena.concurrency N
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'references', 'params'], booleans: ['iu-baselines', 'json', 'no-automated', 'no-png'], positionals: true },
   async run(argv) {
-    const args = parseArgs(argv, ['iu-baselines', 'json', 'no-automated', 'no-png']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, 'arena', config.profile);
+    checkOutputDir(out, '--out', ['ranking.json']);
     const pairsFlag = (name: string): Record<string, number> => {
       const v = stringFlag(args, name);
       if (!v) return {};
@@ -69,7 +71,7 @@ ${COMMON_FLAGS}`,
         const eq = p.indexOf('=');
         if (eq <= 0) throw new UsageError(`model argument '${p}' is not NAME=PRED.jsonl`);
         const name = p.slice(0, eq);
-        return readModelPredictions(name, p.slice(eq + 1), params[name]);
+        return readModelPredictions(name, p.slice(eq + 1), params[name], references);
       });
       if (models.length < 2) throw new UsageError(`the arena needs at least 2 models, got ${models.length}`);
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { buildCohort } from '../data/cohort.js';
 import { prepareDatasets } from '../data/prepare.js';
-import { numberFlag, parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, numberFlag, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 export const command: Command = {
@@ -28,14 +28,16 @@ The directory appears only when complete. The same seed gives byte-identical fil
   --lenient        skip (and count) malformed rows of real sources instead of stopping
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'n', 'seed', 'concurrency', 'mimic', 'mimic-reports', 'openi', 'ext-vqa', 'cxr-vqa'], booleans: ['quiet', 'datasets', 'lenient'] },
   async run(argv) {
-    const args = parseArgs(argv, ['quiet', 'datasets', 'lenient']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const n = numberFlag(args, 'n', config.cohort.n)!;
     const seed = numberFlag(args, 'seed', config.seed)!;
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n must be a positive integer, got ${n}`);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seed}`);
     const out = stringFlag(args, 'out') ?? join(config.paths.data, `cohort-${config.profile}`);
+    checkOutputDir(out, '--out', ['studies.jsonl']);
     if (args.flags.datasets) {
       const t0 = Date.now();
       const cfg = { ...config, seed, cohort: { ...config.cohort, n } };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { atomicWrite, readJson, writeJson } from '../util/fsx.js';
 import { loadPublished, publishedPath, type ReportTable, type VqaTable } from '../plots/published.js';
 import { table1Doc, tableToCsv, tableToHtml, tableToMarkdown, vqaTableDoc } from '../plots/tables.js';
-import { parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
 import { evaluatePairs, matchPredictions, readBenchmark, readPredictions, type EvaluationResult } from '../eval/harness.js';
 import { readLabelCsv } from '../labels/label-files.js';
 import { graphFromRadgraphJson, type Graph } from '../metrics/radgraph.js';
@@ -95,9 +95,12 @@ questionType, answer, answerKind). PRED.jsonl: {"id", "text"} or {"id", "predict
   --extract auto|boxed|raw   how to take the answer from a prediction (default auto)
   --hyp-labels CSV --ref-labels CSV       real CheXbert label files (id column, 14 observations)
   --hyp-radgraph JSON --ref-radgraph JSON real RadGraph output keyed by id`,
+  flags: { values: ['out', 'references', 'predictions', 'model', 'extract', 'hyp-labels', 'ref-labels', 'hyp-radgraph', 'ref-radgraph'], booleans: ['json', 'allow-missing', 'no-normalize'] },
   async run(argv) {
-    const args = parseArgs(argv, ['json', 'allow-missing', 'no-normalize']);
+    const args = parseArgs(argv, command.flags);
     const refPath = requireFlag(args, 'references');
+    const outDir = stringFlag(args, 'out');
+    if (outDir) checkOutputDir(outDir, '--out', ['results.json']);
     const predPath = requireFlag(args, 'predictions');
     const extract = (stringFlag(args, 'extract', 'auto') as 'auto' | 'boxed' | 'raw');
     if (!['auto', 'boxed', 'raw'].includes(extract)) throw new UsageError(`--extract must be auto, boxed or raw (got '${extract}')`);

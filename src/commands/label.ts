@@ -1,8 +1,8 @@
 /** `deepmedix label`: the CheXpert-style rule labeler over a JSONL of reports. */
 import { labelReport } from '../labels/chexpert.js';
-import { readJsonlStrict } from '../eval/harness.js';
 import { parseArgs, requireFlag } from './args.js';
 import type { Command } from './types.js';
+import { readJsonlStrict } from '../util/fsx.js';
 
 export const command: Command = {
   name: 'label',
@@ -13,8 +13,9 @@ FILE.jsonl holds {"id", "text"} lines. Prints one JSON line per report:
 {"id", "labels": {observation: 1|0|-1}} (1 positive, 0 negative, -1 uncertain; unmentioned
 observations absent). This is a CheXpert-style RULE labeler (the CheXpert phrase lists with a
 NegEx-style negation/uncertainty stage), an approximation of the CheXpert labeler, not CheXbert.`,
+  flags: { values: ['reports'] },
   async run(argv) {
-    const args = parseArgs(argv);
+    const args = parseArgs(argv, command.flags);
     const path = requireFlag(args, 'reports');
     const rows = readJsonlStrict(path);
     const seen = new Set<string>();

@@ -1,14 +1,12 @@
 /**
  * `deepmedix predict --endpoint URL [--model NAME]`: the endpoint mode of `predict`
- * (src/commands/predict.ts hands its parsed flags here when --endpoint is given).
+ * (src/commands/predict.ts asks here for the predictions when --endpoint is given).
  */
-import { resolveConfig } from '../config.js';
-import { ChatClient } from '../llm/client.js';
-import { benchmarkRecords } from '../job/stage1data.js';
-import { constantBaseline, scoreStage1, stage1Table, type Stage1Metrics } from '../eval/instruction-scores.js';
-import { atomicWrite, writeJson } from '../util/fsx.js';
-import { numberFlag, requireFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
+import type { InstructionRecord } from '../data/types.js';
+import type { Prediction } from '../eval/predict.js';
 import { predictWithEndpoint } from '../eval/predict-endpoint.js';
+import { ChatClient } from '../llm/client.js';
+import { countFlag, numberFlag, requireFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 
 export const ENDPOINT_USAGE = `Endpoint mode (any OpenAI-compatible server: deepmedix serve, vLLM, …):
   deepmedix predict --endpoint URL [--model NAME] --benchmark BENCH --out PRED.jsonl [--concurrency N]
@@ -50,44 +48,28 @@ async function onlyModel(baseUrl: string): Promise<string> {
   return ids[0];
 }
 
-export async function runEndpointPredict(args: ParsedArgs): Promise<number> {
+/** Predictions of the endpoint named by --endpoint (and --model) on the records, appended to `out` as they come. */
+export async function endpointPredictions(args: ParsedArgs, records: readonly InstructionRecord[], imageRoot: string, out: string): Promise<{ name: string; predictions: Prediction[] }> {
   if (args.flags.checkpoint !== undefined) throw new UsageError('give either --checkpoint or --endpoint, not both');
   const baseUrl = normalizeEndpoint(requireFlag(args, 'endpoint'));
-  const bench = requireFlag(args, 'benchmark');
-  const out = requireFlag(args, 'out');
-  const { records, imageRoot, train } = await benchmarkRecords(bench, {
-    images: stringFlag(args, 'images'),
-    cohort: stringFlag(args, 'cohort'),
-    limit: numberFlag(args, 'limit'),
-    config: () => resolveConfig(stringFlag(args, 'profile', 'default')!, args.overrides),
-  });
   const model = stringFlag(args, 'model') ?? (await onlyModel(baseUrl));
+  const concurrency = countFlag(args, 'concurrency', 4);
   const client = new ChatClient({
     baseUrl,
     model,
-    timeoutMs: numberFlag(args, 'timeout', 600)! * 1000,
-    concurrency: numberFlag(args, 'concurrency', 4),
+    timeoutMs: numberFlag(args, 'timeout', 600, { min: 1 })! * 1000,
+    concurrency,
     allowExternalImages: Boolean(args.flags['allow-external-images']),
     cachePath: null,
   });
-  const quiet = Boolean(args.flags.quiet);
   const res = await predictWithEndpoint(client, records, {
     imageRoot,
     out,
-    temperature: numberFlag(args, 'temperature', 0),
-    maxTokens: numberFlag(args, 'max-new-tokens'),
-    concurrency: numberFlag(args, 'concurrency', 4),
-    quiet,
+    temperature: numberFlag(args, 'temperature', 0, { min: 0 }),
+    maxTokens: countFlag(args, 'max-new-tokens'),
+    concurrency,
+    quiet: Boolean(args.flags.quiet),
   });
-  console.log(`wrote ${res.predictions.length} predictions of ${model} at ${baseUrl} to ${out} (${res.requested} requested, ${res.resumed} resumed)`);
-  if (args.flags.metrics) {
-    const systems: Record<string, Stage1Metrics> = { [model]: scoreStage1(records, new Map(res.predictions.map((p) => [p.id, p.text]))) };
-    if (train) systems['constant baseline'] = scoreStage1(records, constantBaseline(train, records));
-    const table = stage1Table(systems);
-    const stem = out.replace(/\.jsonl$/, '');
-    writeJson(`${stem}.metrics.json`, { benchmark: bench, endpoint: baseUrl, model, n: records.length, systems });
-    atomicWrite(`${stem}.metrics.md`, table + '\n');
-    console.log(table);
-  }
-  return 0;
+  console.log(`${model} at ${baseUrl}: ${res.requested} requested, ${res.resumed} resumed`);
+  return { name: model, predictions: res.predictions };
 }

@@ -21,8 +21,9 @@ Prints {total, answer, format, coordinate, kind, extracted, boxes, outOfBound, f
   --reward.clinical=0..1 (not in the paper: weight of CheXpert-label agreement in the free-text score)
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['response', 'answer', 'kind'] },
   async run(argv) {
-    const args = parseArgs(argv);
+    const args = parseArgs(argv, command.flags);
     const response = requireFlag(args, 'response');
     const answer = requireFlag(args, 'answer');
     const kindFlag = stringFlag(args, 'kind');

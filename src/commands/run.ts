@@ -1,7 +1,7 @@
 /** `deepmedix run` (`npm start`): the main job over the embedded default. */
 import { initBackend } from '../backend.js';
 import { resolveConfig, writeResolvedConfig } from '../config.js';
-import { parseArgs, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, parseArgs, stringFlag, UsageError } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 import { jobSteps, runMainJob } from '../job/main.js';
 import { runLayout } from '../run-layout.js';
@@ -23,11 +23,13 @@ paths.figures (default figures/); DIR/summary.json holds per-stage seconds and h
   --quiet     no progress bars (stage lines and the summary still print)
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['out', 'formats'], booleans: ['dry-run', 'quiet'] },
   async run(argv) {
-    const args = parseArgs(argv, ['dry-run', 'quiet']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const layout = runLayout(config, stringFlag(args, 'out'));
     const out = layout.root;
+    checkOutputDir(out, '--out');
     const backend = await initBackend();
     console.log(`DeepMedix workbench: profile '${config.profile}', backend ${backend.name}, outputs in ${out}`);
     console.log('Plan:');

@@ -1,7 +1,8 @@
 /** `deepmedix viewer`: the reasoning viewer / expert review page, and Table 2 from review files. */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
-import { parseArgs, numberFlag, requireFlag, stringFlag, UsageError } from './args.js';
+import { countFlag, parseArgs, numberFlag, requireFlag, stringFlag, UsageError } from './args.js';
 import { loadViewerItems } from '../viewer/items.js';
 import { groupAgreement, readReviews, table2, table2Markdown } from '../viewer/review.js';
 import { startViewer } from '../viewer/server.js';
@@ -27,6 +28,8 @@ to a JSONL file.
   --models A,B          only items answered by every one of these models
   --image-root DIR      directory of relative image paths (default: the records file's directory)
   --port N              port on 127.0.0.1 (default 8765; 0 = any free port)
+                        The page answers only at http://127.0.0.1:PORT/?token=… as printed (Host,
+                        Origin and token checked; DEEPMEDIX_VIEWER_TOKEN sets the token)
   --scale-max N         review scale 0..N (default 1: yes/no)
   --unblind             show model names (default: "Response 1/2" in a per-item seeded order)
   --reviewer NAME --group NAME   pre-fill the reviewer fields
@@ -35,8 +38,9 @@ table2: the paper's Table 2 (mean scores, preference rates) and, with --groups, 
 between two reviewer groups, printed as Markdown.
 
 ${COMMON_FLAGS}`,
+  flags: { values: ['group', 'groups', 'image-root', 'models', 'port', 'predictions', 'records', 'reviewer', 'reviews', 'scale-max'], booleans: ['unblind'], positionals: true },
   async run(argv) {
-    const args = parseArgs(argv, ['unblind']);
+    const args = parseArgs(argv, command.flags);
     const config = resolveConfig(stringFlag(args, 'profile', 'default'), args.overrides);
     const action = args.positionals[0] ?? 'serve';
     if (action === 'table2') {
@@ -58,17 +62,24 @@ ${COMMON_FLAGS}`,
       requireModels: models ? list(models) : undefined,
     });
     const reviewsPath = stringFlag(args, 'reviews') ?? join(config.paths.data, 'reviews', 'reviews.jsonl');
+    // Checked before serving: a directory, or a file that is not a review file, is refused now, not at the first submission.
+    if (existsSync(reviewsPath)) {
+      if (statSync(reviewsPath).isDirectory()) throw new UsageError(`--reviews ${reviewsPath} is a directory; name a .jsonl file`);
+      const n = readReviews([reviewsPath]).length;
+      console.log(`appending to ${reviewsPath} (${n} reviews there already)`);
+    }
     const v = await startViewer({
       items,
       reviewsPath,
-      port: numberFlag(args, 'port', 8765),
-      scaleMax: numberFlag(args, 'scale-max', 1),
+      port: numberFlag(args, 'port', 8765, { min: 0, max: 65535, integer: true }),
+      scaleMax: countFlag(args, 'scale-max', 1),
+      token: process.env.DEEPMEDIX_VIEWER_TOKEN || undefined,
       blind: !args.flags.unblind,
       seed: config.seed,
       reviewer: stringFlag(args, 'reviewer'),
       group: stringFlag(args, 'group'),
     });
-    console.log(`Reasoning viewer: ${items.length} items at ${v.url} (reviews -> ${reviewsPath}); Ctrl-C to stop.`);
+    console.log(`Reasoning viewer: ${items.length} items (reviews -> ${reviewsPath}); open\n  ${v.openUrl}\n(the token in the URL lets only you in; set DEEPMEDIX_VIEWER_TOKEN to choose it). Ctrl-C to stop.`);
     await new Promise<void>((done) => {
       process.once('SIGINT', () => void v.close().then(done));
       process.once('SIGTERM', () => void v.close().then(done));

@@ -25,8 +25,6 @@ export const FINDING_KINDS = [
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
-export const DEVICE_KINDS: readonly FindingKind[] = ['endotracheal-tube', 'central-line', 'pacemaker', 'enteric-tube'];
-
 /** Name of each kind as written in box records (`FindingBox.finding`). */
 export const FINDING_NAMES: Record<FindingKind, string> = {
   cardiomegaly: 'Cardiomegaly',

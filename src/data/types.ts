@@ -66,7 +66,6 @@ export interface Study {
 export const TASKS = ['report-findings', 'report-impression', 'vqa', 'grounding'] as const;
 export type Task = (typeof TASKS)[number];
 
-/** How an answer is scored: exact match, set F1 over `|` items, or free-text metrics. */
 /** How an answer is scored: exact match (short), set F1 over `|` items (list), text similarity (free). */
 export const ANSWER_KINDS = ['short', 'list', 'free'] as const;
 export type AnswerKind = (typeof ANSWER_KINDS)[number];

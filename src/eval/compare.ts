@@ -1,11 +1,12 @@
 /**
- * Stage 2 vs stage 1 on held-out items: greedy outputs of each checkpoint, then the grounded-output
+ * Stages against each other on held-out items: greedy outputs of each checkpoint (or predictions
+ * already made, e.g. the job's on the benchmark), then the grounded-output
  * measures (format compliance, boxes per answer, IoU with the true regions) and the Table-1 / VQA
  * metrics of the harness (answers read from the last `\boxed{}` when there is one).
  */
 import type { InstructionRecord, Study } from '../data/types.js';
 import { loadModel } from '../model/checkpoint.js';
-import { benchmarkItemOf, evaluatePairs, type EvaluationResult } from './harness.js';
+import { evaluateRecords, type EvaluationResult } from './harness.js';
 import { predictRecords, type Prediction } from './predict.js';
 import type { PromptTemplates } from '../data/templates.js';
 import { withFormatPrompts } from '../data/templates.js';
@@ -17,6 +18,8 @@ export interface StageUnderTest {
   checkpoint: string;
   /** Ask with the training format instruction appended (as stage 2 was trained). */
   formatPrompt: boolean;
+  /** Predictions already made on these records with this prompt (the checkpoint is then not run). */
+  predictions?: readonly Prediction[];
 }
 
 export interface StageComparisonRow {
@@ -36,25 +39,36 @@ export async function compareStages(
 ): Promise<StageComparisonRow[]> {
   const rows: StageComparisonRow[] = [];
   for (const s of stages) {
-    const { model, tokenizer } = loadModel(s.checkpoint);
-    try {
-      const asked = s.formatPrompt ? withFormatPrompts(records, o.templates) : [...records];
-      const predictions = await predictRecords(model, tokenizer, asked, { imageRoot: o.imageRoot, batchSize: o.batchSize, maxNewTokens: o.maxNewTokens, quiet: o.quiet, boxGrammar: o.boxGrammar });
-      const grounded = groundedOutputStats(predictions, records, o.studies, o.bound);
-      const formatRateByTask: Record<string, number> = {};
-      for (const task of [...new Set(records.map((r) => r.task))]) {
-        const ids = new Set(records.filter((r) => r.task === task).map((r) => r.id));
-        formatRateByTask[task] = groundedOutputStats(predictions.filter((p) => ids.has(p.id)), records, o.studies, o.bound).formatRate;
-      }
-      const byId = new Map(predictions.map((p) => [p.id, p.text]));
-      const pairs = records.map((r) => ({ item: benchmarkItemOf(r), prediction: byId.get(r.id) ?? '' }));
-      const metrics = evaluatePairs({ pairs, counts: { benchmark: records.length, predictions: predictions.length, matched: pairs.length, missing: 0, extra: 0 }, missingIds: [], extraIds: [] });
-      rows.push({ name: s.name, formatPrompt: s.formatPrompt, grounded, formatRateByTask, metrics, predictions });
-    } finally {
-      model.dispose();
+    const predictions = s.predictions ? pick(s.predictions, records) : await decode(s, records, o);
+    const grounded = groundedOutputStats(predictions, records, o.studies, o.bound);
+    const formatRateByTask: Record<string, number> = {};
+    for (const task of [...new Set(records.map((r) => r.task))]) {
+      const ids = new Set(records.filter((r) => r.task === task).map((r) => r.id));
+      formatRateByTask[task] = groundedOutputStats(predictions.filter((p) => ids.has(p.id)), records, o.studies, o.bound).formatRate;
     }
+    rows.push({ name: s.name, formatPrompt: s.formatPrompt, grounded, formatRateByTask, metrics: evaluateRecords(records, predictions), predictions });
   }
   return rows;
+}
+
+/** The predictions of the records, in their order; a record without one is an error. */
+function pick(preds: readonly Prediction[], records: readonly InstructionRecord[]): Prediction[] {
+  const byId = new Map(preds.map((p) => [p.id, p]));
+  return records.map((r) => {
+    const p = byId.get(r.id);
+    if (!p) throw new Error(`compareStages: no prediction for ${r.id}`);
+    return p;
+  });
+}
+
+async function decode(s: StageUnderTest, records: readonly InstructionRecord[], o: { imageRoot: string; templates: PromptTemplates; batchSize?: number; maxNewTokens?: number; quiet?: boolean; boxGrammar?: boolean }): Promise<Prediction[]> {
+  const { model, tokenizer } = loadModel(s.checkpoint);
+  try {
+    const asked = s.formatPrompt ? withFormatPrompts(records, o.templates) : [...records];
+    return await predictRecords(model, tokenizer, asked, { imageRoot: o.imageRoot, batchSize: o.batchSize, maxNewTokens: o.maxNewTokens, quiet: o.quiet, boxGrammar: o.boxGrammar });
+  } finally {
+    model.dispose();
+  }
 }
 
 /** One Markdown table: grounded measures, mean report metrics, VQA accuracy per stage. */

@@ -23,6 +23,31 @@ export interface GroundedOutputStats {
   itemsWithTruth: number;
 }
 
+/** One output's grounding counts: its format, the boxes in its reasoning, how many are in bounds and on a true region, and the coverage IoU. */
+export interface OutputGrounding {
+  formatted: boolean;
+  boxes: number;
+  inBound: number;
+  /** Boxes whose best IoU with a true region of the item is ≥ 0.5. */
+  matched: number;
+  /** Mean over the item's true boxes of the best IoU with an output box; null without true regions. */
+  coverage: number | null;
+}
+
+export function outputGrounding(text: string, record: InstructionRecord, study: Study | undefined, bound: number): OutputGrounding {
+  const think = extractThink(text);
+  const bs = think === null ? [] : extractBoxes(think);
+  const truth = truthBoxes({ record, study });
+  const best = truth.map((t) => bs.reduce((m, b) => Math.max(m, boxIou(b, t.box)), 0));
+  return {
+    formatted: isWellFormatted(text),
+    boxes: bs.length,
+    inBound: bs.filter((b) => b.every((v) => v >= 0 && v <= bound)).length,
+    matched: bs.filter((b) => truth.some((t) => boxIou(b, t.box) >= 0.5)).length,
+    coverage: truth.length ? best.reduce((a, b) => a + b, 0) / best.length : null,
+  };
+}
+
 /** The grounding measures of a set of outputs against the true regions of their items. */
 export function groundedOutputStats(
   preds: readonly { id: string; text: string }[],
@@ -31,37 +56,23 @@ export function groundedOutputStats(
   bound: number,
 ): GroundedOutputStats {
   const byId = new Map(records.map((r) => [r.id, r]));
-  let formatted = 0;
-  let boxes = 0;
-  let withBoxes = 0;
-  let inBound = 0;
-  let matched = 0;
-  const ious: number[] = [];
-  for (const p of preds) {
+  const per = preds.map((p) => {
     const r = byId.get(p.id);
     if (!r) throw new Error(`groundedOutputStats: prediction id ${p.id} is not among the records`);
-    if (isWellFormatted(p.text)) formatted++;
-    const think = extractThink(p.text);
-    const bs = think === null ? [] : extractBoxes(think);
-    boxes += bs.length;
-    if (bs.length) withBoxes++;
-    inBound += bs.filter((b) => b.every((v) => v >= 0 && v <= bound)).length;
-    const truth = truthBoxes({ record: r, study: studies.get(r.studyId) });
-    matched += bs.filter((b) => truth.some((t) => boxIou(b, t.box) >= 0.5)).length;
-    if (truth.length) {
-      const best = truth.map((t) => bs.reduce((m, b) => Math.max(m, boxIou(b, t.box)), 0));
-      ious.push(best.reduce((a, b) => a + b, 0) / best.length);
-    }
-  }
+    return outputGrounding(p.text, r, studies.get(r.studyId), bound);
+  });
+  const sum = (f: (g: OutputGrounding) => number) => per.reduce((a, g) => a + f(g), 0);
   const n = preds.length;
+  const boxes = sum((g) => g.boxes);
+  const ious = per.filter((g) => g.coverage !== null).map((g) => g.coverage!);
   return {
     n,
-    formatRate: n ? formatted / n : 0,
+    formatRate: n ? sum((g) => (g.formatted ? 1 : 0)) / n : 0,
     meanBoxes: n ? boxes / n : 0,
-    withBoxesRate: n ? withBoxes / n : 0,
-    inBoundRate: boxes ? inBound / boxes : null,
+    withBoxesRate: n ? sum((g) => (g.boxes > 0 ? 1 : 0)) / n : 0,
+    inBoundRate: boxes ? sum((g) => g.inBound) / boxes : null,
     meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null,
-    boxMatchRate: boxes ? matched / boxes : null,
+    boxMatchRate: boxes ? sum((g) => g.matched) / boxes : null,
     itemsWithTruth: ious.length,
   };
 }

@@ -5,17 +5,13 @@
  * split and question type. Bad input is an error naming the file, line and ids; nothing is dropped
  * silently (the counts come back with the results).
  */
-import { readFileSync } from 'node:fs';
+import { readJsonlStrict } from '../util/fsx.js';
+import type { Prediction } from './predict.js';
 import type { AnswerKind, InstructionRecord } from '../data/types.js';
 import { extractAnswer } from '../text/parse.js';
 import { reportMetrics, REPORT_COLUMNS, type ReportMetricOptions } from '../metrics/report.js';
 import { vqaAccuracy, vqaScore, type VqaAccuracy, type VqaItemResult } from '../metrics/vqa.js';
 
-export interface Prediction {
-  id: string;
-  prediction: string;
-  model?: string;
-}
 
 /** A benchmark item as the harness needs it (an InstructionRecord or a bare {id, text} reference). */
 export interface BenchmarkItem {
@@ -27,37 +23,6 @@ export interface BenchmarkItem {
   questionType: string;
   /** The image source (InstructionRecord.source: 'synthetic', 'nih', …), when known. */
   source?: string;
-}
-
-/** Read a JSONL file strictly: UTF-8 checked per line, each line an object; errors name file:line. */
-export function readJsonlStrict(path: string): { line: number; value: Record<string, unknown> }[] {
-  const buf = readFileSync(path);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const out: { line: number; value: Record<string, unknown> }[] = [];
-  let start = 0;
-  let line = 0;
-  while (start < buf.length) {
-    let end = buf.indexOf(10, start);
-    if (end < 0) end = buf.length;
-    line++;
-    let text: string;
-    try {
-      text = decoder.decode(buf.subarray(start, end));
-    } catch {
-      throw new Error(`${path}:${line}: not valid UTF-8`);
-    }
-    start = end + 1;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${path}:${line}: malformed JSON line (${(e as Error).message})`);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path}:${line}: expected a JSON object`);
-    out.push({ line, value: value as Record<string, unknown> });
-  }
-  return out;
 }
 
 function idOf(v: Record<string, unknown>, path: string, line: number): string {
@@ -85,7 +50,7 @@ export function readPredictions(path: string): Prediction[] {
     const id = idOf(value, path, line);
     const p = value.prediction ?? value.text;
     if (typeof p !== 'string') throw new Error(`${path}:${line}: id ${id}: missing string field 'prediction' (or 'text')`);
-    return { id, prediction: p, ...(typeof value.model === 'string' ? { model: value.model } : {}) };
+    return { id, text: p, ...(typeof value.model === 'string' ? { model: value.model } : {}) };
   });
   rejectDuplicates(preds.map((p) => p.id), path);
   return preds;
@@ -141,7 +106,7 @@ export interface Matched {
  */
 export function matchPredictions(items: readonly BenchmarkItem[], preds: readonly Prediction[], opts: { allowMissing?: boolean; predictionsPath?: string } = {}): Matched {
   const where = opts.predictionsPath ?? 'predictions';
-  const byId = new Map(preds.map((p) => [p.id, p.prediction]));
+  const byId = new Map(preds.map((p) => [p.id, p.text]));
   const itemIds = new Set(items.map((i) => i.id));
   const extraIds = preds.map((p) => p.id).filter((id) => !itemIds.has(id));
   const missingIds = items.map((i) => i.id).filter((id) => !byId.has(id));
@@ -258,6 +223,11 @@ export function headline(r: EvaluationResult): Headline {
   const vqa = Object.values(r.vqa);
   const n = vqa.reduce((s, v) => s + v.n, 0);
   return { reportAverage, vqaAccuracy: n ? vqa.reduce((s, v) => s + v.overall * v.n, 0) / n : null };
+}
+
+/** Evaluate predictions on instruction records (every record needs a prediction). */
+export function evaluateRecords(records: readonly InstructionRecord[], preds: readonly Prediction[], opts: EvaluateOptions = {}): EvaluationResult {
+  return evaluatePairs(matchPredictions(records.map(benchmarkItemOf), preds), opts);
 }
 
 /** VQA accuracy per image source, pooled over the VQA sets; null unless the items come from more than one source. */

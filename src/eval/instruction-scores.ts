@@ -1,5 +1,6 @@
 /**
- * Stage-1 evaluation on held-out instruction records: Table-1 report metrics (src/metrics/report.ts)
+ * Scores of a model's predictions on held-out instruction records (any stage; `deepmedix predict
+ * --metrics`, notebook 03): Table-1 report metrics (src/metrics/report.ts)
  * for the findings and impression tasks, VQA accuracy (src/metrics/vqa.ts) per question type, and
  * grounding IoU — for the model's predictions and for constant baselines made from the training
  * records (the most frequent training report of each section, which is a normal study's; the most
@@ -19,7 +20,7 @@ export interface GroundingScore {
   n: number;
 }
 
-export interface Stage1Metrics {
+export interface InstructionScores {
   findings: Record<string, number> | null;
   impression: Record<string, number> | null;
   vqa: VqaAccuracy | null;
@@ -28,9 +29,9 @@ export interface Stage1Metrics {
 }
 
 /** Score predictions (by record id) on records; a record without a prediction is an error naming it. */
-export function scoreStage1(records: readonly InstructionRecord[], predictions: ReadonlyMap<string, string>): Stage1Metrics {
+export function scoreInstructions(records: readonly InstructionRecord[], predictions: ReadonlyMap<string, string>): InstructionScores {
   const missing = records.filter((r) => !predictions.has(r.id)).map((r) => r.id);
-  if (missing.length) throw new Error(`stage-1 scoring: no prediction for ${missing.length} records (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
+  if (missing.length) throw new Error(`scoring: no prediction for ${missing.length} records (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
   const pred = (r: InstructionRecord) => predictions.get(r.id)!;
   const report = (task: string) => {
     const rs = records.filter((r) => r.task === task);
@@ -97,9 +98,9 @@ export function constantBaseline(train: readonly InstructionRecord[], test: read
 }
 
 /** A Markdown table comparing metric sets (rows: metrics; columns: named systems). */
-export function stage1Table(systems: Record<string, Stage1Metrics>): string {
+export function instructionScoresTable(systems: Record<string, InstructionScores>): string {
   const names = Object.keys(systems);
-  const rows: [string, (m: Stage1Metrics) => number | undefined][] = [];
+  const rows: [string, (m: InstructionScores) => number | undefined][] = [];
   for (const sec of ['findings', 'impression'] as const) {
     for (const col of ['BLEU-1', 'BLEU-4', 'METEOR', 'ROUGE-L', 'F1-RadGraph', 'Macro-14', 'Micro-14', 'Macro-5', 'Micro-5', 'Average']) {
       rows.push([`${sec} ${col}`, (m) => m[sec]?.[col]]);

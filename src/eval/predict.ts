@@ -9,9 +9,12 @@ import { Progress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import { recordImagePath } from '../model/inputs.js';
 
+/** One model output for one benchmark item: the `{"id","text"}` JSONL line every stage writes and the harness reads. */
 export interface Prediction {
   id: string;
   text: string;
+  /** The model's name, when a file holds several. */
+  model?: string;
 }
 
 export interface PredictOptions {
@@ -21,6 +24,11 @@ export interface PredictOptions {
   quiet?: boolean;
   /** Constrained decoding to the tokenizer's box grammar (config `model.boxGrammar`; default false). */
   boxGrammar?: boolean;
+  /**
+   * Text the response is made to start with (appended to the prompt; the returned text includes it),
+   * e.g. an empty `<think></think>` to ask for the answer without reasoning.
+   */
+  responsePrefix?: string;
   /** Called with each batch's predictions as they are made (when sampling: each record's first sample). */
   onBatch?: (preds: Prediction[]) => void;
 }
@@ -39,9 +47,11 @@ async function decodeRecords(
   label: string,
 ): Promise<string[][]> {
   const bs = o.batchSize ?? 16;
+  if (!(Number.isInteger(bs) && bs >= 1)) throw new Error(`predict: batchSize must be a whole number ≥ 1, got ${bs}`);
   const g = sampling.samplesPerPrompt ?? 1;
   const bar = new Progress({ label, total: records.length, quiet: o.quiet });
-  const maxPrompt = model.spec.maxLen - 8;
+  const prefix = o.responsePrefix ? tok.encode(o.responsePrefix) : [];
+  const maxPrompt = model.spec.maxLen - 8 - prefix.length;
   let cut = 0;
   const order = records.map((r, i) => ({ r, i })).sort((a, b) => a.r.task.localeCompare(b.r.task) || a.i - b.i);
   const texts = new Array<string[]>(records.length);
@@ -55,11 +65,11 @@ async function decodeRecords(
           prompt = [prompt[0], ...prompt.slice(prompt.length - maxPrompt + 1)];
           cut++;
         }
-        return { pixels: await loadImagePixels(recordImagePath(r, o.imageRoot), model.spec.imageSize), prompt };
+        return { pixels: await loadImagePixels(recordImagePath(r, o.imageRoot), model.spec.imageSize), prompt: [...prompt, ...prefix] };
       }),
     );
     const gens = generate(model, tok, inputs, { maxNewTokens: o.maxNewTokens ?? model.spec.maxLen, boxGrammar: o.boxGrammar, ...sampling });
-    slot.forEach((x, j) => (texts[x.i] = gens.slice(j * g, (j + 1) * g).map((row) => row.text)));
+    slot.forEach((x, j) => (texts[x.i] = gens.slice(j * g, (j + 1) * g).map((row) => (o.responsePrefix ?? '') + row.text)));
     o.onBatch?.(part.map((r, j) => ({ id: r.id, text: texts[slot[j].i][0] })));
     bar.tick(part.length);
   }

@@ -47,7 +47,10 @@ export interface EasyR1ConfigOptions {
 /**
  * An EasyR1 config YAML with this run's data, reward and GRPO settings (group size, clip range, KL
  * coefficient, learning rate, temperature from the workbench config). Keys not listed keep EasyR1's
- * defaults (pass it with `config=...` and override further on the command line).
+ * defaults (pass it with `config=...` and override further on the command line). Every key must be
+ * one of EasyR1's structured config (it refuses others): checked against the key list of the
+ * EasyR1 commit named in docs/paper-scale.md (test/fixtures/export/upstream-config-keys.json). The
+ * reward's batch/sequential type is not a config key: EasyR1 reads REWARD_TYPE from the reward file.
  */
 export function easyR1ConfigYaml(config: Config, o: EasyR1ConfigOptions): string {
   const g = config.grpo;
@@ -68,12 +71,14 @@ data:
 
 algorithm:
   adv_estimator: grpo
+  disable_kl: ${g.beta === 0}
   use_kl_loss: ${g.beta > 0}
   kl_penalty: low_var_kl
   kl_coef: ${g.beta}
 
 worker:
   actor:
+    global_batch_size: ${Math.max(1, Math.floor(512 / g.miniBatches))}
     clip_ratio_low: ${g.clipLow}
     clip_ratio_high: ${g.clipHigh}
     model:
@@ -86,7 +91,6 @@ worker:
     temperature: ${g.temperature}
     top_p: ${g.topP}
   reward:
-    reward_type: batch
     reward_function: ${o.rewardFile}:compute_score
 
 trainer:

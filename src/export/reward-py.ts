@@ -1,8 +1,9 @@
 /**
  * The reward specification for paper-scale GRPO: a JSON spec (λ, answer scale, box reward, penalty,
  * cap/floor variant, image bound, text variant) and a Python reward module in the interface EasyR1
- * calls (`compute_score(reward_inputs)` with reward_type "batch", or `compute_score(response,
- * ground_truth)` for "sequential"), computing the same reward as src/rewards/compose.ts:
+ * calls: the module declares REWARD_TYPE = "batch", so EasyR1 calls `compute_score(reward_inputs)`
+ * with a list of {"response", "ground_truth", …} (one such dict, EasyR1's "sequential" call, is
+ * answered too). It computes the same reward as src/rewards/compose.ts:
  * r = (1 − λ)·r_ans + λ·r_form + r_coo. It needs only NLTK (for sentence BLEU and the Porter stemmer);
  * ROUGE-1 is computed in the module the way rouge_score does it (lower-case, non-alphanumerics to
  * spaces, tokens longer than 3 letters stemmed).
@@ -55,7 +56,7 @@ export function easyR1RewardModule(spec: RewardSpec): string {
 
 r = (1 - lambda) * r_ans + lambda * r_form + r_coo, as in the workbench's src/rewards/compose.ts.
 EasyR1 config:  worker.reward.reward_function=./deepmedix_reward.py:compute_score
-                worker.reward.reward_type=batch   (or sequential: compute_score(response, ground_truth))
+EasyR1 reads REWARD_NAME and REWARD_TYPE below (batch: a list of reward inputs per call).
 Set DEEPMEDIX_REWARD_SPEC=/path/reward_spec.json to override the embedded spec.
 Needs: nltk.
 """
@@ -65,6 +66,9 @@ import re
 
 from nltk.stem.porter import PorterStemmer
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+REWARD_NAME = "deepmedix_r1"
+REWARD_TYPE = "batch"
 
 SPEC = json.loads(r'''${json}''')
 if os.environ.get("DEEPMEDIX_REWARD_SPEC"):
@@ -192,9 +196,12 @@ def score_one(response, ground_truth):
 
 
 def compute_score(reward_inputs, ground_truth=None, **kwargs):
-    """EasyR1 entry point: a list of {'response', 'ground_truth', ...} (batch), or (response, ground_truth)."""
+    """EasyR1 entry point: a list of {'response', 'ground_truth', ...} (REWARD_TYPE batch); one such
+    dict (sequential); or (response, ground_truth) strings, for calling it by hand."""
     if isinstance(reward_inputs, str):
         return score_one(reward_inputs, ground_truth)
+    if isinstance(reward_inputs, dict):
+        return score_one(reward_inputs["response"], reward_inputs["ground_truth"])
     return [score_one(x["response"], x["ground_truth"]) for x in reward_inputs]
 
 

@@ -1,7 +1,8 @@
 /**
  * A hash of the code a job step runs: the step's own module and every module it imports (relative
- * imports, followed transitively), with comments and blank space left out, so that editing the code
- * a step runs reruns the step (and what follows) while editing a comment does not.
+ * imports, followed transitively; type-only imports are not, since types do not run), with comments
+ * and blank space left out, so that editing the code a step runs reruns the step (and what
+ * follows) while editing a comment does not.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { PROJECT_ROOT } from '../util/paths.js';
 
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.{1,2}\/[^'"]+)\1/gm;
+/** `import type …` / `export type … from` statements: types do not run, so they are not followed. */
+const TYPE_ONLY = /^\s*(?:import|export)\s+type\s[^;]*;/gm;
 
 /** Source without comments and with runs of blank space collapsed (a `//` right after a `:` is kept: URLs). */
 export function codeOnly(source: string): string {
@@ -29,7 +32,7 @@ export function importClosure(entries: readonly string[], root = PROJECT_ROOT): 
     const abs = join(root, file);
     if (!existsSync(abs)) throw new Error(`code hash: ${abs} does not exist`);
     seen.add(file);
-    for (const m of readFileSync(abs, 'utf8').matchAll(IMPORT)) {
+    for (const m of readFileSync(abs, 'utf8').replace(TYPE_ONLY, '').matchAll(IMPORT)) {
       const target = normalize(join(dirname(file), m[2])).replace(/\.js$/, '.ts');
       if (target.endsWith('.ts') && !relative('src', target).startsWith('..')) todo.push(target);
     }

@@ -78,8 +78,7 @@ export class Pipeline {
   }
 
   async run<T>(spec: JobStep<T>): Promise<StepRecord<T>> {
-    const upstream = (spec.after ?? []).map((id) => [id, this.record(id).hash]);
-    const hash = stableHash({ id: spec.id, key: spec.key, code: spec.code ? codeHash(spec.code) : undefined, upstream });
+    const hash = stepHash(spec, (id) => this.record(id).hash);
     const dir = layoutAt(this.runDir).step(spec.id);
     const marker = stepMarker(dir);
     const started = stepMarker(dir, 'started');
@@ -114,4 +113,26 @@ export class Pipeline {
 /** The file that marks a finished step (`step.json`), or one that started (`step-started.json`). */
 export function stepMarker(stepDir: string, which: 'finished' | 'started' = 'finished'): string {
   return join(stepDir, which === 'finished' ? 'step.json' : 'step-started.json');
+}
+
+/** A step's input hash: its id, key and code, and the hashes of the steps it reads. */
+export function stepHash(spec: Pick<JobStep<unknown>, 'id' | 'key' | 'code' | 'after'>, upstreamHash: (id: string) => string): string {
+  const upstream = (spec.after ?? []).map((id) => [id, upstreamHash(id)]);
+  return stableHash({ id: spec.id, key: spec.key, code: spec.code ? codeHash(spec.code) : undefined, upstream });
+}
+
+/** The input hash every step would run with, in order (each step's upstream must come before it). */
+export function plannedHashes(specs: readonly JobStep<unknown>[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of specs) {
+    out.set(
+      s.id,
+      stepHash(s, (id) => {
+        const h = out.get(id);
+        if (!h) throw new Error(`step '${s.id}' reads '${id}', which comes later or not at all`);
+        return h;
+      }),
+    );
+  }
+  return out;
 }

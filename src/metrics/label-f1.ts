@@ -6,6 +6,7 @@
  * (Atelectasis, Cardiomegaly, Consolidation, Edema, Pleural Effusion).
  * Conventions differ between papers' evaluation scripts: some count only positive labels as 1
  * (`{ uncertain: 'negative' }` here); the default follows the workbench's design (uncertain = 1).
+ * Complexity: O(14·R) for R reports (the labels are computed elsewhere).
  */
 import { CHEXPERT_5, CHEXPERT_OBSERVATIONS, type Labels, type Observation } from '../data/types.js';
 

@@ -6,6 +6,11 @@
  * NLTK, the synonym stage sees the words left over by the stem stage in their STEMMED form.
  * Score: Fmean = P·R / (α·P + (1 − α)·R), penalty = γ·(chunks / matches)^β, METEOR = (1 − penalty)·Fmean;
  * α = 0.9, β = 3, γ = 0.5; with several references, the best score.
+ *
+ * Complexity: the alignment finds NLTK's greedy matches through per-word stacks (see `alignWords`),
+ * O(n + m) for n hypothesis and m reference tokens plus a cached Porter stem per token and, per
+ * unmatched hypothesis word, one look-up per member of its (cached) WordNet synonym set; then
+ * O(k log k) to sort the k matches and O(k) to count chunks: near-linear in the prediction.
  */
 import { whitespaceTokens } from './bleu.js';
 import { CachedStemmer } from '../text/porter.js';
@@ -36,43 +41,71 @@ function synonyms(wn: WordNet, word: string): Set<string> {
   return s;
 }
 
-/** Greedy matching (NLTK's `_match_enums`): removes the matched words from both lists. */
-function matchEnums(hyp: Enum, ref: Enum, same: (h: string, r: string) => boolean): Match[] {
-  const out: Match[] = [];
-  for (let i = hyp.length - 1; i >= 0; i--) {
-    for (let j = ref.length - 1; j >= 0; j--) {
-      if (same(hyp[i].word, ref[j].word)) {
-        out.push([hyp[i].idx, ref[j].idx]);
-        hyp.splice(i, 1);
-        ref.splice(j, 1);
-        break;
-      }
-    }
+/**
+ * The words of one side still unmatched, by word: each word's positions (in the side's current
+ * order, ascending) on a stack, so the LAST remaining occurrence of a word is found in O(1).
+ */
+class Remaining {
+  private readonly byWord = new Map<string, number[]>();
+  constructor(readonly items: Enum) {
+    items.forEach((e, k) => {
+      const s = this.byWord.get(e.word);
+      if (s) s.push(k);
+      else this.byWord.set(e.word, [k]);
+    });
   }
-  return out;
+  /** Position (in `items`) of the last remaining occurrence of `word`, or −1. */
+  last(word: string): number {
+    const s = this.byWord.get(word);
+    return s && s.length ? s[s.length - 1] : -1;
+  }
+  /** Remove the last remaining occurrence of `word` (the one `last` returned). */
+  take(word: string): void {
+    this.byWord.get(word)!.pop();
+  }
 }
 
-/** The word alignment: exact, then stem, then WordNet synonym matches, sorted by hypothesis position. */
-export function alignWords(hypTokens: readonly string[], refTokens: readonly string[], wn: WordNet): Match[] {
-  let hyp: Enum = hypTokens.map((word, idx) => ({ idx, word }));
-  let ref: Enum = refTokens.map((word, idx) => ({ idx, word }));
-  const exact = matchEnums(hyp, ref, (a, b) => a === b);
-  hyp = hyp.map((e) => ({ idx: e.idx, word: stemmer.stem(e.word) }));
-  ref = ref.map((e) => ({ idx: e.idx, word: stemmer.stem(e.word) }));
-  const stem = matchEnums(hyp, ref, (a, b) => a === b);
-  const syn: Match[] = [];
+/**
+ * Greedy matching as NLTK's `_match_enums` / `_enum_wordnetsyn_match`: hypothesis words from the
+ * last backwards, each matched to the LAST remaining reference word that `candidates` of it names
+ * (the word itself, or its synonym set); matched words leave both lists. NLTK scans the reference
+ * list for every hypothesis word and pops from Python lists (O(n·m)); the same matches are found
+ * here through per-word stacks in O(n·c + m), c the size of a candidate set (1 for exact and stem
+ * matches, a word's WordNet synonyms for the synonym stage).
+ */
+function matchGreedy(hyp: Enum, ref: Enum, candidates: (h: string) => Iterable<string>): { matches: Match[]; hyp: Enum; ref: Enum } {
+  const remaining = new Remaining(ref);
+  const refUsed = new Uint8Array(ref.length);
+  const hypUsed = new Uint8Array(hyp.length);
+  const matches: Match[] = [];
   for (let i = hyp.length - 1; i >= 0; i--) {
-    const s = synonyms(wn, hyp[i].word);
-    for (let j = ref.length - 1; j >= 0; j--) {
-      if (s.has(ref[j].word)) {
-        syn.push([hyp[i].idx, ref[j].idx]);
-        hyp.splice(i, 1);
-        ref.splice(j, 1);
-        break;
-      }
+    let best = -1;
+    let bestWord = '';
+    for (const w of candidates(hyp[i].word)) {
+      const k = remaining.last(w);
+      if (k > best) (best = k), (bestWord = w);
     }
+    if (best < 0) continue;
+    remaining.take(bestWord);
+    refUsed[best] = 1;
+    hypUsed[i] = 1;
+    matches.push([hyp[i].idx, ref[best].idx]);
   }
-  return [...exact, ...stem, ...syn].sort((a, b) => a[0] - b[0]);
+  return { matches, hyp: hyp.filter((_, i) => !hypUsed[i]), ref: ref.filter((_, k) => !refUsed[k]) };
+}
+
+/**
+ * The word alignment: exact, then stem, then WordNet synonym matches, sorted by hypothesis position.
+ * Complexity: O((n + m)·s + n·c) for n hypothesis and m reference tokens (s: the cost of a cached
+ * Porter stem, c: the largest synonym set met) plus O(k log k) to sort the k ≤ min(n, m) matches —
+ * linear in each side, where NLTK's list scans are O(n·m).
+ */
+export function alignWords(hypTokens: readonly string[], refTokens: readonly string[], wn: WordNet): Match[] {
+  const exact = matchGreedy(hypTokens.map((word, idx) => ({ idx, word })), refTokens.map((word, idx) => ({ idx, word })), (h) => [h]);
+  const stemmed = (e: Enum): Enum => e.map(({ idx, word }) => ({ idx, word: stemmer.stem(word) }));
+  const stem = matchGreedy(stemmed(exact.hyp), stemmed(exact.ref), (h) => [h]);
+  const syn = matchGreedy(stem.hyp, stem.ref, (h) => synonyms(wn, h));
+  return [...exact.matches, ...stem.matches, ...syn.matches].sort((a, b) => a[0] - b[0]);
 }
 
 /** The fewest chunks of adjacent matches (both sides consecutive). */

@@ -4,6 +4,10 @@
  * as the answer reward (src/rewards/answer.ts) without its 1.5 scale. Free-text answers, which the
  * two VQA sets hardly have, are scored by exact match after whitespace and trailing-period
  * normalization. Reported per question type, overall (mean over items) and as the mean over types.
+ *
+ * Complexity: `vqaScore` is linear in the lengths of prediction and answer (one trim / lower-case /
+ * whitespace pass, a split on "|" and set look-ups, no backtracking patterns); `vqaAccuracy` is
+ * linear in the items, plus sorting the question types.
  */
 import type { AnswerKind } from '../data/types.js';
 import { listAnswerScore, shortAnswerScore } from './answer-match.js';

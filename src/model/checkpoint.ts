@@ -6,7 +6,14 @@
  *
  * Layout: 8-byte magic `DMXCKPT1`, uint32 LE header length, UTF-8 JSON header, then float32 LE
  * tensors in header order.
+ *
+ * Integrity: the header lists each tensor's SHA-256 (written in the same atomic write as the
+ * tensors). Loading checks the file's length, every checksum and that every value is finite, and
+ * names the file and tensor when one fails, so bytes changed on disk never load silently. A
+ * checkpoint written before checksums existed loads after the length and finite-value checks, with
+ * a warning that its bytes could not be verified.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -26,7 +33,8 @@ export interface CheckpointHeader {
   config: Config | null;
   /** Trainer state: free-form JSON (step, epoch, RNG state, optimizer step, stage, …). */
   state: Record<string, unknown>;
-  tensors: { name: string; shape: number[] }[];
+  /** Per tensor: its name, shape and the SHA-256 (hex) of its bytes (absent in checkpoints written before checksums). */
+  tensors: { name: string; shape: number[]; sha256?: string }[];
 }
 
 export interface Checkpoint {
@@ -34,7 +42,19 @@ export interface Checkpoint {
   header: CheckpointHeader;
   /** Every stored tensor's values by name: `param/NAME`, `adam.m/NAME`, `adam.v/NAME`. */
   values: Map<string, Float32Array>;
+  /** 'verified': every tensor's checksum matched; 'unchecked': an old checkpoint without checksums. */
+  integrity: 'verified' | 'unchecked';
 }
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The first non-finite value of a tensor, or null. */
+function firstNonFinite(data: Float32Array): { index: number; value: number } | null {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return { index: i, value: data[i] };
+  return null;
+}
+
+const warnedUnchecked = new Set<string>();
 
 export interface SaveCheckpointOptions {
   model: VisionLanguageModel;
@@ -56,20 +76,27 @@ export function saveCheckpoint(dir: string, o: SaveCheckpointOptions): string {
     state: o.state ?? {},
     tensors: entries.map((e) => ({ name: e.name, shape: e.tensor.shape })),
   };
+  const path = join(dir, CHECKPOINT_FILE);
+  const datas = entries.map((e, i) => {
+    const data = e.tensor.dataSync() as Float32Array;
+    if (!(data instanceof Float32Array)) throw new Error(`checkpoint: tensor ${e.name} is not float32`);
+    const bad = firstNonFinite(data);
+    if (bad) throw new Error(`refusing to write ${path}: tensor ${e.name} holds a non-finite value (${bad.value} at index ${bad.index}); the previous checkpoint is kept`);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    header.tensors[i].sha256 = sha256(bytes);
+    return bytes;
+  });
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const total = entries.reduce((a, e) => a + e.tensor.size, 0);
-  const buf = Buffer.alloc(12 + head.length + 4 * total);
+  const total = datas.reduce((a, d) => a + d.byteLength, 0);
+  const buf = Buffer.alloc(12 + head.length + total);
   buf.write(MAGIC, 0, 'latin1');
   buf.writeUInt32LE(head.length, 8);
   head.copy(buf, 12);
   let off = 12 + head.length;
-  for (const e of entries) {
-    const data = e.tensor.dataSync() as Float32Array;
-    if (!(data instanceof Float32Array)) throw new Error(`checkpoint: tensor ${e.name} is not float32`);
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(buf, off);
-    off += data.byteLength;
+  for (const d of datas) {
+    buf.set(d, off);
+    off += d.byteLength;
   }
-  const path = join(dir, CHECKPOINT_FILE);
   atomicWrite(path, buf);
   writeJson(join(dir, 'tokenizer.json'), header.tokenizer);
   writeJson(join(dir, 'model.json'), { spec: header.spec, state: header.state });
@@ -98,17 +125,29 @@ export function readCheckpoint(dir: string): Checkpoint {
   } catch (e) {
     throw new Error(`${path}: damaged header (${(e as Error).message})`);
   }
+  if (!Array.isArray(header?.tensors)) throw new Error(`${path}: damaged header (no tensor list)`);
   const values = new Map<string, Float32Array>();
   let off = 12 + n;
+  let unchecked = 0;
   for (const t of header.tensors) {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (off + 4 * size > buf.length) throw new Error(`${path}: truncated at tensor ${t.name}`);
+    const bytes = buf.subarray(off, off + 4 * size);
+    if (t.sha256 === undefined) unchecked++;
+    else if (sha256(bytes) !== t.sha256) throw new Error(`${path}: tensor ${t.name} is damaged (its bytes do not match the checksum written with them); restore the file or retrain`);
     const arr = new Float32Array(size);
-    Buffer.from(arr.buffer).set(buf.subarray(off, off + 4 * size));
+    Buffer.from(arr.buffer).set(bytes);
+    const bad = firstNonFinite(arr);
+    if (bad) throw new Error(`${path}: tensor ${t.name} holds a non-finite value (${bad.value} at index ${bad.index})`);
     values.set(t.name, arr);
     off += 4 * size;
   }
-  return { dir, header, values };
+  if (off !== buf.length) throw new Error(`${path}: ${buf.length - off} bytes after the last tensor (the file is damaged or not what its header says)`);
+  if (unchecked && !warnedUnchecked.has(path)) {
+    warnedUnchecked.add(path);
+    console.warn(`warning: ${path} was written before checkpoints carried checksums: ${unchecked} tensors loaded unverified (finite-value check only). Save it again to add checksums.`);
+  }
+  return { dir, header, values, integrity: unchecked ? 'unchecked' : 'verified' };
 }
 
 /** The fields on which two architectures differ (empty when identical). */

@@ -210,3 +210,17 @@ function readPlotly(): string {
   if (plotlySource === null) plotlySource = readFileSync(plotlyPath(), 'utf8').replace(/<\/script/gi, '<\\/script');
   return plotlySource;
 }
+
+/**
+ * Figures for a notebook: exported to `outDir` (PNG and HTML) and returned as PNG bytes to display;
+ * where Chromium is missing, no PNGs and a note saying where the HTML went.
+ */
+export async function notebookPngs(figures: NamedFigure[], outDir: string): Promise<{ pngs: Buffer[]; note: string | null }> {
+  try {
+    const files = await exportFigures(figures, outDir, { formats: ['png', 'html'] });
+    return { pngs: files.filter((p) => p.endsWith('.png')).map((p) => readFileSync(p)), note: null };
+  } catch (e) {
+    const html = await exportFigures(figures, outDir, { formats: ['html'] });
+    return { pngs: [], note: `PNG export unavailable here (${(e as Error).message.split('\n')[0]}); interactive HTML: ${html.join(', ')}` };
+  }
+}

@@ -16,7 +16,7 @@ import { balancedSelection } from '../data/selection.js';
 import { configuredTemplates, withFormatInstruction, type PromptTemplates } from '../data/templates.js';
 import type { InstructionRecord, Study } from '../data/types.js';
 import { chatClientFromConfig, type ChatModel } from '../llm/client.js';
-import { appendJsonl, atomicWrite, readJsonlDetailed, writeJson, writeJsonl } from '../util/fsx.js';
+import { appendJsonl, atomicWrite, readJson, readJsonl, readJsonlDetailed, writeJson, writeJsonl } from '../util/fsx.js';
 import { Progress } from '../util/progress.js';
 import { filterResponse, filterTable, filterTableMarkdown, type FilterOptions, type FilterTable, type FilterVerdict } from './filter.js';
 import { LlmSynthesizer } from './llm-synthesizer.js';
@@ -200,4 +200,22 @@ export async function runSynthesisStage(config: Config, opts: SynthesisStageOpti
  */
 export function validationSamples(config: Config): number {
   return Math.max(8, Math.min(config.sft.valItems || 64, 64));
+}
+
+/** What a finished synthesis wrote to `dir`: its samples, the filter's verdicts and table, the kept set. */
+export function readSynthesis(dir: string): Omit<SynthesisRunResult, 'resumed'> {
+  const need = (f: string) => {
+    const p = join(dir, f);
+    if (!existsSync(p)) throw new Error(`${p} is missing: no finished synthesis in ${dir}`);
+    return p;
+  };
+  const verdicts = readJsonl<FilterVerdict>(need('verdicts.jsonl'));
+  // samples.jsonl is in the order the samples were written (a resumed run appends); verdicts follow the selection.
+  const byId = new Map(readJsonl<SynthesisSample>(need('samples.jsonl')).map((x) => [x.recordId, x]));
+  return {
+    samples: verdicts.map((v) => byId.get(v.recordId)!),
+    verdicts,
+    table: readJson<FilterTable>(need('filter-table.json')),
+    coldstart: readJsonl<ColdStartRecord>(need('coldstart.jsonl')),
+  };
 }

@@ -95,10 +95,27 @@ export class ModelEngine {
     return this.waiting + (this.running ? 1 : 0);
   }
 
+  /** The most bytes of text one token stands for (an upper bound), so an oversized prompt is refused before it is tokenized. */
+  private get maxTokenBytes(): number {
+    if (this.tokenBytes === 0) {
+      let most = 32;
+      for (let id = 0; id < this.tokenizer.vocabSize; id++) most = Math.max(most, Buffer.byteLength(this.tokenizer.tokenText(id)));
+      this.tokenBytes = most;
+    }
+    return this.tokenBytes;
+  }
+  private tokenBytes = 0;
+
   /** The prompt ids the model is conditioned on; a 400 when they leave no room to write. */
   promptIds(prompt: string): number[] {
-    const ids = promptIds(this.tokenizer, prompt);
     const maxLen = this.model.spec.maxLen;
+    // Tokenizing megabytes would hold the event loop (and /health) for seconds: a prompt longer
+    // than maxLen tokens of the longest token cannot fit, whatever it holds.
+    const bytes = Buffer.byteLength(prompt);
+    if (bytes > maxLen * this.maxTokenBytes) {
+      throw new ApiError(400, `This model's maximum context length is ${maxLen} text tokens; your prompt of ${bytes} bytes cannot fit. Please shorten the prompt.`, 'context_length_exceeded', 'messages');
+    }
+    const ids = promptIds(this.tokenizer, prompt);
     if (ids.length >= maxLen) {
       throw new ApiError(
         400,

@@ -5,14 +5,18 @@
  * What the miniature model can answer is narrower than the API: one radiograph and one question.
  * A request is therefore single-turn: optional `system` messages, then one `user` message, whose
  * text parts (system texts first) joined by newlines become the prompt, and exactly one
- * `image_url` part, a `data:` URL (base64) or a local file path (`/abs/path.png` or
- * `file:///abs/path.png`). Everything that cannot be honoured is refused with a 4xx error in
+ * `image_url` part, a `data:` URL (base64), or, only when the server names an image root, a local
+ * file path under that root (`/abs/path.png` or `file:///abs/path.png`; a path outside it is
+ * refused without looking at it, so a request cannot learn which files exist). Everything that cannot be honoured is refused with a 4xx error in
  * OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`) rather than silently
  * ignored (`logprobs: true` returns the chosen tokens' log-probabilities under the sampling
  * distribution softmax(logits / temperature), softmax(logits) when greedy, as `generate` defines
  * them; alternatives, `top_logprobs`, are refused); fields the model has no use for (presence_penalty, user, …) are accepted and ignored,
  * as OpenAI-compatible servers do.
  */
+
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 
 /** An error that becomes an OpenAI-style JSON error reply. */
 export class ApiError extends Error {
@@ -58,8 +62,18 @@ export interface CompletionRequest {
 export interface ParseLimits {
   /** Largest `n` accepted. */
   maxN: number;
-  /** Accept local file paths as images. */
-  allowFiles: boolean;
+  /** Directory under which local image files may be named; null: data: URLs only. */
+  imageRoot: string | null;
+}
+
+/** Whether `path` (absolute) lies under `root`, also once symbolic links are followed. */
+export function underRoot(path: string, root: string): boolean {
+  const inside = (p: string, r: string) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep);
+  const abs = resolve(path);
+  const r = resolve(root);
+  if (!inside(abs, r)) return false;
+  if (!existsSync(abs)) return true;
+  return inside(realpathSync(abs), realpathSync(r));
 }
 
 type Json = Record<string, unknown>;
@@ -80,7 +94,7 @@ function numberField(body: Json, name: string, lo: number, hi: number, fallback:
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*);base64,(.*)$/s;
 
 /** Read an `image_url` part's URL into an image source. */
-export function parseImageUrl(url: unknown, param: string, allowFiles: boolean): ImageSource {
+export function parseImageUrl(url: unknown, param: string, imageRoot: string | null): ImageSource {
   if (typeof url !== 'string' || url === '') throw new ApiError(400, `'${param}' must be a non-empty string (a data: URL or a local file path)`, 'invalid_type', param);
   if (url.startsWith('data:')) {
     const m = DATA_URL.exec(url);
@@ -103,8 +117,9 @@ export function parseImageUrl(url: unknown, param: string, allowFiles: boolean):
     }
   }
   if (!path.startsWith('/')) throw new ApiError(400, `'${param}': expected a data: URL or an absolute local file path, got '${url.slice(0, 80)}'`, 'invalid_image_url', param);
-  if (!allowFiles) throw new ApiError(400, `'${param}': this server does not read local files; send the image as a data: URL`, 'unsupported_image_url', param);
-  return { kind: 'file', path };
+  if (imageRoot === null) throw new ApiError(400, `'${param}': this server does not read local files; send the image as a data: URL`, 'unsupported_image_url', param);
+  if (!underRoot(path, imageRoot)) throw new ApiError(400, `'${param}': this server reads local files only under its image root; send the image as a data: URL`, 'unsupported_image_url', param);
+  return { kind: 'file', path: resolve(path) };
 }
 
 /** Check a chat-completions body and reduce it to what the model needs. */
@@ -150,7 +165,7 @@ export function parseChatRequest(raw: unknown, limits: ParseLimits): CompletionR
         if (role !== 'user') throw new ApiError(400, `'${pat}': images belong in the user message`, 'invalid_value', pat);
         const iu = p.image_url;
         const url = typeof iu === 'string' ? iu : isObject(iu) ? iu.url : undefined;
-        images.push(parseImageUrl(url, `${pat}.image_url.url`, limits.allowFiles));
+        images.push(parseImageUrl(url, `${pat}.image_url.url`, limits.imageRoot));
       } else {
         throw new ApiError(400, `'${pat}.type' must be 'text' or 'image_url', got ${JSON.stringify(p.type)}`, 'invalid_value', `${pat}.type`);
       }

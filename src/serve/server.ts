@@ -8,11 +8,15 @@
  *
  * Bound to 127.0.0.1 unless `allowRemote` is set: the model answers questions about radiographs,
  * and credentialed datasets forbid sharing them, so exposing it on a network must be deliberate.
- * Local file paths as images are accepted only on a loopback address.
+ * Every request passes src/util/local-guard.ts: the Host must be this server (no DNS rebinding;
+ * any Host once allowRemote is set), a browser's Origin must be this server (no cross-site use),
+ * and, when an API key is set, it must come as `Authorization: Bearer KEY`. Images are data: URLs;
+ * local file paths only under `imageRoot` when one is given.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { isLoopbackName, refuseForeign } from '../util/local-guard.js';
 import { ApiError, completionBody, parseChatRequest } from './protocol.js';
 import type { ModelEngine } from './engine.js';
 
@@ -29,6 +33,10 @@ export interface ServeOptions {
   maxN?: number;
   /** Called after each request (method, path, status, ms); default silent. */
   log?: (line: string) => void;
+  /** Directory whose image files requests may name by path (default: none, data: URLs only). */
+  imageRoot?: string | null;
+  /** When set, every request must send `Authorization: Bearer KEY`. */
+  apiKey?: string | null;
 }
 
 export interface RunningServer {
@@ -41,10 +49,7 @@ export interface RunningServer {
 }
 
 /** True for a loopback host name or address. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1';
-}
+export const isLoopbackHost = isLoopbackName;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -68,8 +73,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** A %-escaped path segment, decoded; a malformed escape is a 400, not a 500. */
+function decodePath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, `malformed %-escape in the URL path '${segment.slice(0, 80)}'`, 'invalid_url');
+  }
+}
+
 /** Build the request handler around an engine. */
-export function chatHandler(engine: ModelEngine, o: { maxBodyBytes: number; maxN: number; allowFiles: boolean; log?: (line: string) => void }) {
+export function chatHandler(engine: ModelEngine, o: { maxBodyBytes: number; maxN: number; imageRoot: string | null; log?: (line: string) => void; guard?: { port: () => number; anyHost: boolean; apiKey: string | null } }) {
   const modelCard = () => ({ id: engine.name, object: 'model', created: engine.created, owned_by: 'deepmedix' });
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const t0 = Date.now();
@@ -77,6 +91,13 @@ export function chatHandler(engine: ModelEngine, o: { maxBodyBytes: number; maxN
     let closed = false;
     res.on('close', () => (closed = !res.writableFinished));
     try {
+      if (o.guard) {
+        const refusal = refuseForeign(req, new URL('http://127.0.0.1/'), { port: o.guard.port(), anyHost: o.guard.anyHost, token: o.guard.apiKey });
+        if (refusal) {
+          const badKey = /token/.test(refusal.message);
+          throw badKey ? new ApiError(401, 'missing or wrong API key (send Authorization: Bearer KEY)', 'invalid_api_key') : new ApiError(refusal.status, refusal.message, 'forbidden');
+        }
+      }
       if (path === '/v1/chat/completions') {
         if (req.method !== 'POST') throw new ApiError(405, `use POST for ${path}`, 'method_not_allowed');
         const ctype = String(req.headers['content-type'] ?? '');
@@ -88,7 +109,7 @@ export function chatHandler(engine: ModelEngine, o: { maxBodyBytes: number; maxN
         } catch (e) {
           throw new ApiError(400, `the request body is not valid JSON (${(e as Error).message})`, 'invalid_json');
         }
-        const parsed = parseChatRequest(json, { maxN: o.maxN, allowFiles: o.allowFiles });
+        const parsed = parseChatRequest(json, { maxN: o.maxN, imageRoot: o.imageRoot });
         if (parsed.model !== null && parsed.model !== engine.name) {
           throw new ApiError(404, `The model '${parsed.model}' does not exist; this server serves '${engine.name}'`, 'model_not_found', 'model');
         }
@@ -108,7 +129,7 @@ export function chatHandler(engine: ModelEngine, o: { maxBodyBytes: number; maxN
       } else if (path === '/v1/models' || path.startsWith('/v1/models/')) {
         if (req.method !== 'GET') throw new ApiError(405, `use GET for ${path}`, 'method_not_allowed');
         if (path === '/v1/models') send(res, 200, { object: 'list', data: [modelCard()] });
-        else if (decodeURIComponent(path.slice('/v1/models/'.length)) === engine.name) send(res, 200, modelCard());
+        else if (decodePath(path.slice('/v1/models/'.length)) === engine.name) send(res, 200, modelCard());
         else throw new ApiError(404, `The model '${path.slice('/v1/models/'.length)}' does not exist`, 'model_not_found', 'model');
       } else if (path === '/health') {
         send(res, 200, { status: 'ok', model: engine.name, queued: engine.load });
@@ -132,7 +153,9 @@ export async function startServer(engine: ModelEngine, opts: ServeOptions = {}):
   if (!loopback && !opts.allowRemote) {
     throw new Error(`refusing to listen on '${host}': only loopback addresses (127.0.0.1, ::1, localhost) unless allowRemote is set (--allow-remote)`);
   }
-  const handler = chatHandler(engine, { maxBodyBytes: opts.maxBodyBytes ?? 32 * 1024 * 1024, maxN: opts.maxN ?? 16, allowFiles: loopback, log: opts.log });
+  let port = 0;
+  const guard = { port: () => port, anyHost: Boolean(opts.allowRemote && !loopback), apiKey: opts.apiKey ?? null };
+  const handler = chatHandler(engine, { maxBodyBytes: opts.maxBodyBytes ?? 32 * 1024 * 1024, maxN: opts.maxN ?? 16, imageRoot: opts.imageRoot ?? null, log: opts.log, guard });
   const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -142,6 +165,7 @@ export async function startServer(engine: ModelEngine, opts: ServeOptions = {}):
     });
   });
   const addr = server.address() as AddressInfo;
+  port = addr.port;
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     server,

@@ -90,6 +90,7 @@ interface TrainerState {
  * tasks of similar length and carry less padding (much faster on CPU).
  */
 export function epochBatches<T extends { prompt: number[]; answer: number[] }>(items: readonly T[], batchSize: number, lengthBucket: number, rng: Rng): T[][] {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`epochBatches: batchSize must be a whole number ≥ 1, got ${batchSize}`);
   const order = rng.shuffle(items);
   const out: T[][] = [];
   if (lengthBucket <= 0) {

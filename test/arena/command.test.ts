@@ -21,7 +21,7 @@ describe('arena/predictions', () => {
   });
 
   it('names the file and record for bad lines, and lists duplicate ids', () => {
-    assert.throws(() => readReportJsonl(file('b.jsonl', ['{"id":"s1","text":"x"}', '{"id":"s2"}'])), /b\.jsonl: record 2 \(id s2\): field 'text'/);
+    assert.throws(() => readReportJsonl(file('b.jsonl', ['{"id":"s1","text":"x"}', '{"id":"s2"}'])), /b\.jsonl:2 \(id s2\): field 'text'/);
     assert.throws(() => readReportJsonl(file('c.jsonl', ['{"id":"s1","text":"x"}', '{"id":"s1","text":"y"}'])), /c\.jsonl: duplicate ids s1/);
     assert.throws(() => readReportJsonl(file('d.jsonl', ['{"id":"s1","text":"x"}', '{"id":'])), /d\.jsonl:2: malformed JSON/);
   });

@@ -102,12 +102,12 @@ describeWithShared('metrics: report metrics and the harness', ['data', 'chexpert
       { id: 'g1', task: 'grounding', split: 'ms_cxr', answer: '[1, 2, 3, 4]', answerKind: 'free', questionType: 'grounding' },
     ]);
     const preds = file('preds.jsonl', [
-      { id: 'f1', prediction: '<think>x</think> \\boxed{No effusion.}' },
-      { id: 'f2', prediction: 'Mild cardiomegaly.' },
-      { id: 'i1', prediction: 'Normal chest.' },
-      { id: 'q1', prediction: '<think>[1,2,3,4]</think>\\boxed{Yes}' },
-      { id: 'q2', prediction: 'a' },
-      { id: 'g1', prediction: 'x' },
+      { id: 'f1', text: '<think>x</think> \\boxed{No effusion.}' },
+      { id: 'f2', text: 'Mild cardiomegaly.' },
+      { id: 'i1', text: 'Normal chest.' },
+      { id: 'q1', text: '<think>[1,2,3,4]</think>\\boxed{Yes}' },
+      { id: 'q2', text: 'a' },
+      { id: 'g1', text: 'x' },
     ]);
     const r = evaluateFiles(bench, preds);
     assert.deepEqual(Object.keys(r.report), ['openi_findings', 'openi_impression']);
@@ -128,10 +128,10 @@ describeWithShared('metrics: report metrics and the harness', ['data', 'chexpert
     writeFileSync(bad, Buffer.concat([Buffer.from('{"id":"a","text":"ok"}\n{"id":"b","text":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]));
     assert.throws(() => readPredictions(bad), /bad\.jsonl:2: not valid UTF-8/);
     const items = readBenchmark(refs);
-    assert.throws(() => matchPredictions(items, [{ id: 'zz', prediction: 'x' }]), /different benchmark/);
-    assert.throws(() => matchPredictions(items, [{ id: 'a', prediction: 'x' }, { id: 'q', prediction: 'x' }]), /1 prediction ids are not in the benchmark: q/);
-    assert.throws(() => matchPredictions(items, [{ id: 'a', prediction: 'x' }]), /2 of 3 benchmark items have no prediction: b, c/);
-    const m = matchPredictions(items, [{ id: 'a', prediction: 'x' }], { allowMissing: true });
+    assert.throws(() => matchPredictions(items, [{ id: 'zz', text: 'x' }]), /different benchmark/);
+    assert.throws(() => matchPredictions(items, [{ id: 'a', text: 'x' }, { id: 'q', text: 'x' }]), /1 prediction ids are not in the benchmark: q/);
+    assert.throws(() => matchPredictions(items, [{ id: 'a', text: 'x' }]), /2 of 3 benchmark items have no prediction: b, c/);
+    const m = matchPredictions(items, [{ id: 'a', text: 'x' }], { allowMissing: true });
     assert.deepEqual(m.counts, { benchmark: 3, predictions: 1, matched: 1, missing: 2, extra: 0 });
     assert.equal(evaluatePairs(m).report.report.n, 1);
   });

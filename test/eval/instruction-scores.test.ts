@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { InstructionRecord } from '../../src/data/types.js';
-import { constantBaseline, scoreStage1 } from '../../src/eval/instruction-scores.js';
+import { constantBaseline, scoreInstructions } from '../../src/eval/instruction-scores.js';
 import { boxIou as iou } from '../../src/text/parse.js';
 
 const rec = (id: string, task: InstructionRecord['task'], questionType: string, answer: string, answerKind: InstructionRecord['answerKind'] = 'short'): InstructionRecord => ({
@@ -22,14 +22,14 @@ describe('stage-1 evaluation', () => {
     const test = [rec('t1', 'vqa', 'presence', 'yes'), rec('t2', 'vqa', 'presence', 'no'), rec('t3', 'vqa', 'plane', 'PA'), rec('t4', 'grounding', 'grounding', '[5, 5, 15, 15]', 'free')];
     const base = constantBaseline(train, test);
     assert.deepEqual([...base.values()], ['no', 'no', 'PA', '[5, 5, 15, 15]']);
-    const m = scoreStage1(test, base);
+    const m = scoreInstructions(test, base);
     assert.equal(m.vqa!.overall, 2 / 3);
     assert.equal(m.vqa!.byType.presence.accuracy, 0.5);
     assert.equal(m.grounding!.meanIoU, 1);
-    const wrong = scoreStage1(test, new Map(test.map((r) => [r.id, 'maybe'])));
+    const wrong = scoreInstructions(test, new Map(test.map((r) => [r.id, 'maybe'])));
     assert.equal(wrong.vqa!.overall, 0);
     assert.equal(wrong.grounding!.meanIoU, 0);
-    assert.throws(() => scoreStage1(test, new Map()), /no prediction for 4 records/);
+    assert.throws(() => scoreInstructions(test, new Map()), /no prediction for 4 records/);
   });
 });
 

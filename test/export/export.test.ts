@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config.js';
@@ -133,6 +133,21 @@ const havePy = pythonHasNltk();
     // four boxes: 0.2 capped at 0.15; wrong answer; well formatted
     assert.ok(Math.abs(py[1].overall - 0.25) < 1e-12);
   });
+  it("answers EasyR1's batch call (a list of reward inputs) and its sequential call (one dict) alike", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepmedix-reward-'));
+    try {
+      writeFileSync(join(dir, 'deepmedix_reward.py'), easyR1RewardModule(DEFAULT_REWARD_SPEC));
+      const x = JSON.stringify({ response: CASES[0].response, response_length: 20, ground_truth: CASES[0].truth });
+      const code = `import json, deepmedix_reward as m\nx = json.loads(r'''${x}''')\nprint(json.dumps([m.REWARD_TYPE, m.compute_score([x, x]), m.compute_score(x)]))`;
+      const [type, batch, one] = JSON.parse(execFileSync(PY, ['-c', code], { cwd: dir, encoding: 'utf8' }));
+      assert.equal(type, 'batch');
+      assert.equal(batch.length, 2);
+      assert.deepEqual(batch[0], one);
+      assert.ok(Math.abs(one.overall - computeReward(CASES[0].response, CASES[0].truth, DEFAULT_REWARD_SPEC).total) < 1e-9);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('floor variant, word BLEU, no format term: equal too', () => {
     compare({ ...DEFAULT_REWARD_SPEC, coordinate: 'floor', text: 'word', format: false });
     compare({ ...DEFAULT_REWARD_SPEC, coordinate: 'off', lambda: 0.3, bound: 256 });
@@ -148,6 +163,8 @@ describe('export: paper-scale bundle', () => {
         return join(dir, name);
       };
       const cfg = resolveConfig('smoke');
+      mkdirSync(join(dir, 'cohort', 'images'), { recursive: true });
+      writeFileSync(join(dir, 'cohort', 'images', 's1.png'), '');
       const m = exportPaperScale(cfg, {
         instructions: w('ins.jsonl', [rec('i1', 'Describe the findings.', 'Normal heart size.'), rec('i2', 'Is there a pneumothorax?', 'no')]),
         coldstart: w('cs.jsonl', [rec('c1', 'Is there a pneumothorax?', '<think>apex [10, 10, 60, 80] clear</think>\\boxed{no}')]),

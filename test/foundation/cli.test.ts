@@ -43,3 +43,25 @@ describe('deepmedix CLI', () => {
     assert.match(r.err, /config key 'sft\.lr' expects a number, got "fast"/);
   });
 });
+
+describe('deepmedix commands: flags', () => {
+  const NAMES = ['run', 'arena', 'cohort', 'reward', 'train', 'predict', 'serve', 'synthesize', 'viewer', 'export', 'evaluate', 'label', 'study'];
+  it('every command documents the flags it knows, and knows the flags it documents', async () => {
+    for (const name of NAMES) {
+      const { command } = (await import(`../../src/commands/${name}.ts`)) as { command: import('../../src/commands/types.js').Command };
+      // Mentions of another command's flags (`'deepmedix cohort --datasets'`) are not this command's.
+      const own = command.usage.replace(/deepmedix (?!NAME\b)([a-z]+)[^\n']*/g, (m, other: string) => (other === name ? m : ''));
+      const documented = new Set([...own.matchAll(/--([a-z][a-z-]*)(?![.\w])/g)].map((m) => m[1]));
+      const known = new Set(['profile', 'help', ...(command.flags.values ?? []), ...(command.flags.booleans ?? [])]);
+      assert.deepEqual([...known].filter((f) => !documented.has(f) && f !== 'profile' && f !== 'help'), [], `${name}: known but not documented`);
+      assert.deepEqual([...documented].filter((f) => !known.has(f)), [], `${name}: documented but refused`);
+    }
+  });
+
+  it('an unknown flag is a usage error naming it (exit 2, no stack)', () => {
+    const r = deepmedix(['predict', '--limt', '2']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown flag --limt \(did you mean --limit\?\)/);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+});

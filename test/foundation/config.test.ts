@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boxGrammarOf, ConfigError, DEFAULTS, PROFILE_OVERRIDES, parseOverrideFlags, resolveConfig, writeResolvedConfig, allKeys } from '../../src/config.js';
+import { boxGrammarOf, ConfigError, DEFAULTS, PROFILE_OVERRIDES, resolveConfig, writeResolvedConfig, allKeys } from '../../src/config.js';
+import { parseOverrideFlags } from '../../src/commands/args.js';
 
 describe('config', () => {
   it('resolves the default profile to the defaults', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.js';
 import { appendJsonl, readJsonl, readJsonlDetailed, writeJsonl } from '../../src/util/fsx.js';
-import { parseArgs } from '../../src/commands/args.js';
+import { countFlag, numberFlag, parseArgs } from '../../src/commands/args.js';
 import { formatSeconds } from '../../src/util/progress.js';
 
 describe('Rng', () => {
@@ -70,11 +70,29 @@ describe('JSONL files', () => {
 });
 
 describe('parseArgs', () => {
+  const spec = { values: ['n', 'limit', 'out'], booleans: ['json'], positionals: true };
   it('separates flags, booleans, overrides and positionals', () => {
-    const a = parseArgs(['--n', '50', '--json', 'file.txt', '--out=d', '--sft.lr=1e-3', 'x'], ['json']);
+    const a = parseArgs(['--n', '50', '--json', 'file.txt', '--out=d', '--sft.lr=1e-3', 'x'], spec);
     assert.deepEqual(a.flags, { n: '50', json: true, out: 'd' });
     assert.deepEqual(a.overrides, { 'sft.lr': '1e-3' });
     assert.deepEqual(a.positionals, ['file.txt', 'x']);
+  });
+
+  it('refuses a flag the command does not know, naming the nearest known one', () => {
+    assert.throws(() => parseArgs(['--limt', '2'], spec), (e: Error) => e.name === 'UsageError' && /unknown flag --limt \(did you mean --limit\?\)/.test(e.message));
+    assert.throws(() => parseArgs(['-n', '2'], spec), /not a flag this command knows/);
+    assert.throws(() => parseArgs(['stray'], { values: ['n'] }), /unexpected argument 'stray'/);
+    assert.throws(() => parseArgs(['--json=yes'], spec), /takes no value/);
+    assert.throws(() => parseArgs(['--n'], spec), /--n needs a value/);
+    assert.throws(() => parseArgs(['--n', '1', '--n', '2'], spec), /given twice/);
+  });
+
+  it('checks number flags against their range', () => {
+    const a = parseArgs(['--limit', '-5', '--n', '2.5'], spec);
+    assert.throws(() => countFlag(a, 'limit'), /--limit must be ≥ 1, got -5/);
+    assert.throws(() => countFlag(a, 'n'), /--n expects a whole number, got 2.5/);
+    assert.equal(numberFlag(a, 'n', undefined, { min: 0 }), 2.5);
+    assert.equal(countFlag(parseArgs([], spec), 'limit', 7), 7);
   });
 });
 

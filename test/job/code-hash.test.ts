@@ -9,14 +9,14 @@ describe('job step code hash', () => {
   const write = (f: string, s: string) => writeFileSync(join(root, f), s);
   before(() => {
     mkdirSync(join(root, 'src', 'a'), { recursive: true });
-    write('src/step.ts', "import { f } from './a/f.js';\nexport const s = f();\n");
+    write('src/step.ts', "import { f } from './a/f.js';\nimport type { T } from './a/other.js';\nexport const s: T = f();\n");
     write('src/a/f.ts', "import { g } from './g.js';\n// a comment\nexport function f() { return g() + 1; }\n");
     write('src/a/g.ts', "export function g() { return 'http://x'; }\n");
     write('src/a/other.ts', 'export const unrelated = 1;\n');
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('follows imports transitively and nothing else', () => {
+  it('follows imports transitively and nothing else (type-only imports do not run)', () => {
     assert.deepEqual(importClosure(['src/step.ts'], root), ['src/a/f.ts', 'src/a/g.ts', 'src/step.ts']);
   });
 

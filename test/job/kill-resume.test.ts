@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCohort } from '../../src/data/cohort.js';
+import { resolveConfig } from '../../src/config.js';
+import { prepareDatasets } from '../../src/data/prepare.js';
 import { readCheckpoint } from '../../src/model/checkpoint.js';
 import { PROJECT_ROOT } from '../../src/util/paths.js';
 
@@ -98,7 +99,8 @@ describe('deepmedix train: killed with SIGKILL and run again', function () {
   const stateOf = (out: string) => readCheckpoint(out).header.state as { stage: string; step: number; complete?: boolean };
 
   before(async () => {
-    await buildCohort(cohort, { n: 16, seed: 11, frame: 128, quiet: true });
+    const config = resolveConfig('smoke', { seed: 11, 'cohort.n': 16, 'cohort.frame': 128, 'benchmark.testStudies': 2, 'benchmark.valStudies': 2, 'benchmark.total': 8 });
+    await prepareDatasets(config, cohort, { useShared: false, quiet: true });
   });
   after(() => {
     for (const c of running) if (c.pid) process.kill(-c.pid, 'SIGKILL');

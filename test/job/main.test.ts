@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { MODEL_NAMES } from '../../src/job/context.js';
 import { runMainJob, type MainJobResult } from '../../src/job/main.js';
 import { readJson, readJsonl } from '../../src/util/fsx.js';
 import { chromiumPath, type ExportFormat } from '../../src/plots/render.js';
+import { PROJECT_ROOT } from '../../src/util/paths.js';
 
 const STEPS = ['cohort', 'stage1', 'synthesis', 'stage2', 'stage3', 'evaluate', 'arena', 'figures'];
 
@@ -76,6 +78,19 @@ describe('main job (smoke profile, end to end)', function () {
     const again = await job({});
     assert.equal(again.steps.filter((s) => s.status === 'ran').map((s) => s.id).join(), 'figures');
     assert.ok(existsSync(join(figuresDir, 'table1-report-generation.md')));
+  });
+
+  it("the GRPO command without --init starts from the job's stage-2 checkpoint, on the job's cohort, and repeats the job's stage 3", () => {
+    const out = join(dir, 'cli-grpo');
+    const flags = Object.entries(base).map(([k, v]) => `--${k}=${v}`);
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/deepmedix.js'), 'train', '--stage', 'grpo', '--profile', 'smoke', '--run', runDir, '--out', out, '--quiet', ...flags], { encoding: 'utf8', cwd: PROJECT_ROOT });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`starting from ${L.model('stage2').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+    assert.doesNotMatch(r.stdout, /building it/, 'the cohort was the job\'s');
+    // Same start, prompts and seed: the same steps (sampled tokens and rewards exactly; log-probs to
+    // float rounding, which the heap layout of another process can move in the last digits).
+    const round = (v: unknown): unknown => (typeof v === 'number' ? Number(v.toPrecision(6)) : Array.isArray(v) ? v.map(round) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'seconds' && k !== 'gradNorm').map(([k, x]) => [k, round(x)])) : v);
+    assert.deepEqual(readJsonl(join(out, 'steps.jsonl')).map(round), readJsonl(join(L.model('stage3'), 'steps.jsonl')).map(round));
   });
 
   it('a changed --grpo.* override reruns stage 3 and everything after it, nothing before', async () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCohort } from '../../src/data/cohort.js';
+import { resolveConfig } from '../../src/config.js';
+import { prepareDatasets } from '../../src/data/prepare.js';
 import { command } from '../../src/commands/synthesize.js';
 import { readJson, readJsonl } from '../../src/util/fsx.js';
 import { UsageError } from '../../src/commands/args.js';
@@ -12,7 +13,8 @@ describe('deepmedix synthesize', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dmx-syncmd-'));
-    await buildCohort(join(dir, 'cohort'), { n: 8, seed: 5, quiet: true });
+    const config = resolveConfig('smoke', { seed: 5, 'cohort.n': 8, 'benchmark.testStudies': 2, 'benchmark.valStudies': 1, 'benchmark.total': 6 });
+    await prepareDatasets(config, join(dir, 'cohort'), { useShared: false, quiet: true });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { ApiError, completionBody, parseChatRequest, parseImageUrl } from '../../src/serve/protocol.js';
 
-const limits = { maxN: 4, allowFiles: true };
+const limits = { maxN: 4, imageRoot: '/tmp' };
 const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 const dataUrl = `data:image/png;base64,${png.toString('base64')}`;
 
@@ -28,23 +28,25 @@ describe('serve/protocol', () => {
   });
 
   it('reads data: URLs with parameters and padding, file paths and file: URLs', () => {
-    assert.deepEqual(parseImageUrl(`data:image/jpeg;name=a.jpg;base64,${png.toString('base64')}`, 'u', true), { kind: 'data', mime: 'image/jpeg', bytes: png });
-    assert.deepEqual(parseImageUrl('data:;base64,aGk=', 'u', true), { kind: 'data', mime: 'application/octet-stream', bytes: Buffer.from('hi') });
-    assert.deepEqual(parseImageUrl('/tmp/x y.png', 'u', true), { kind: 'file', path: '/tmp/x y.png' });
-    assert.deepEqual(parseImageUrl('file:///tmp/x%20y.png', 'u', true), { kind: 'file', path: '/tmp/x y.png' });
+    assert.deepEqual(parseImageUrl(`data:image/jpeg;name=a.jpg;base64,${png.toString('base64')}`, 'u', null), { kind: 'data', mime: 'image/jpeg', bytes: png });
+    assert.deepEqual(parseImageUrl('data:;base64,aGk=', 'u', null), { kind: 'data', mime: 'application/octet-stream', bytes: Buffer.from('hi') });
+    assert.deepEqual(parseImageUrl('/tmp/x y.png', 'u', '/tmp'), { kind: 'file', path: '/tmp/x y.png' });
+    assert.deepEqual(parseImageUrl('file:///tmp/x%20y.png', 'u', '/tmp'), { kind: 'file', path: '/tmp/x y.png' });
   });
 
   const refused: [string, unknown, number, string][] = [
     ['relative path', 'images/x.png', 400, 'invalid_image_url'],
     ['file path when files are off', '/tmp/x.png', 400, 'unsupported_image_url'],
     ['http URL', 'http://host/x.png', 400, 'unsupported_image_url'],
+    ['file path outside the image root', '/etc/passwd', 400, 'unsupported_image_url'],
+    ['path climbing out of the image root', '/tmp/../etc/passwd', 400, 'unsupported_image_url'],
     ['data URL without base64', 'data:image/png,abc', 400, 'invalid_image_url'],
     ['empty data URL', 'data:image/png;base64,', 400, 'invalid_image_url'],
     ['not a string', 42, 400, 'invalid_type'],
   ];
   for (const [label, url, status, code] of refused) {
     it(`refuses an image URL: ${label}`, () => {
-      assert.throws(() => parseImageUrl(url, 'p', label !== 'file path when files are off'), (e: unknown) => e instanceof ApiError && e.status === status && e.code === code && e.param === 'p');
+      assert.throws(() => parseImageUrl(url, 'p', label !== 'file path when files are off' ? '/tmp' : null), (e: unknown) => e instanceof ApiError && e.status === status && e.code === code && e.param === 'p');
     });
   }
 

@@ -48,7 +48,7 @@ describe('serve: OpenAI-compatible chat completions over a checkpoint', function
     ckDir = tinyCheckpoint(join(dir, 'tiny'));
     bench = await tinyBenchmark(3);
     engine = ModelEngine.fromCheckpoint(ckDir);
-    srv = await startServer(engine, { port: 0 });
+    srv = await startServer(engine, { port: 0, imageRoot: bench.root });
   });
   after(async () => {
     await srv?.close();

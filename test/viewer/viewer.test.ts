@@ -83,10 +83,11 @@ const exe = chromiumPath();
 
   it('draws the image and each model’s boxes, saves a submitted review, refuses an incomplete one', async () => {
     assert.match(viewer.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(viewer.openUrl, `${viewer.url}?token=${viewer.token}`);
     const items = loadViewerItems(join(dir, 'records.jsonl'), [join(dir, 'preds.jsonl')]);
     const order = slotOrder(items[0], true, 3).map((i) => items[0].responses[i].model);
     const page = await browser.newPage();
-    await page.goto(viewer.url);
+    await page.goto(viewer.openUrl);
     await page.waitForFunction(() => (window as unknown as { __ready?: boolean }).__ready === true);
     await page.waitForFunction(() => ((window as unknown as { __drawn?: number }).__drawn ?? 0) >= 2);
     assert.equal(await page.inputValue('#reviewer'), 'dr-a');
@@ -133,15 +134,16 @@ const exe = chromiumPath();
   });
 
   it('rejects malformed submissions over HTTP and serves only listed images', async () => {
-    const post = (body: unknown) => fetch(`${viewer.url}api/review`, { method: 'POST', body: JSON.stringify(body) });
+    const auth = { 'x-deepmedix-token': viewer.token! };
+    const post = (body: unknown) => fetch(`${viewer.url}api/review`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     let res = await post({ itemId: 'nope' });
     assert.equal(res.status, 400);
     res = await post({ itemId: 'q1', reviewer: 'x', group: 'g', scores: { 0: { relevance: 1, correctness: 1, completeness: 1 }, 1: { relevance: 5, correctness: 0, completeness: 0 } }, preference: { grounded: 0, overall: 1 } });
     assert.equal(res.status, 400);
-    assert.match(((await res.json()) as { error: string }).error, /relevance' must be an integer in 0\.\.1/);
-    assert.equal((await fetch(`${viewer.url}api/image/9`)).status, 404);
-    assert.equal((await fetch(`${viewer.url}api/image/0`)).headers.get('content-type'), 'image/png');
-    assert.equal((await fetch(`${viewer.url}../../etc/passwd`)).status, 404);
+    assert.match(((await res.json()) as { error: string }).error, /scores of Response 2: 'relevance' must be an integer in 0\.\.1/);
+    assert.equal((await fetch(`${viewer.url}api/image/9`, { headers: auth })).status, 404);
+    assert.equal((await fetch(`${viewer.url}api/image/0`, { headers: auth })).headers.get('content-type'), 'image/png');
+    assert.equal((await fetch(`${viewer.url}../../etc/passwd`, { headers: auth })).status, 404);
     assert.equal(readFileSync(reviews, 'utf8').trim().split('\n').length, 1);
     assert.ok(existsSync(reviews));
   });

@@ -4,11 +4,12 @@
  * beside a constant baseline built from the training split.
  */
 import { join } from 'node:path';
-import { TRAINED_STAGES } from '../../run-layout.js';
-import { closedAnswerRates, evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, vqaBySource, type AnswerRate, type Headline } from '../../eval/harness.js';
-import type { JobStep } from '../pipeline.js';
+import { existsSync } from 'node:fs';
+import { TRAINED_STAGES, type RunLayout } from '../../run-layout.js';
+import { closedAnswerRates, evaluatePairs, headline, matchPredictions, readBenchmark, readPredictions, vqaBySource, type AnswerRate, type EvaluationResult, type Headline } from '../../eval/harness.js';
+import { stepMarker, type JobStep } from '../pipeline.js';
 import { constantBaseline } from '../../eval/instruction-scores.js';
-import { writeJson, writeJsonl } from '../../util/fsx.js';
+import { readJson, writeJson, writeJsonl } from '../../util/fsx.js';
 import { loadJobData, MODEL_NAMES, type JobContext } from '../context.js';
 
 /** The constant baseline: every item answered with the training split's most frequent answer of its task (question type for VQA). */
@@ -58,4 +59,12 @@ export function evaluateStep(ctx: JobContext): JobStep<EvaluateSummary> {
       return { models };
     },
   };
+}
+
+/** The evaluate step's results, model name -> evaluation (Table 1 per split, VQA per split). */
+export function readEvaluations(layout: RunLayout): Record<string, EvaluationResult> {
+  const marker = stepMarker(layout.step('evaluate'));
+  if (!existsSync(marker)) throw new Error(`${marker} is missing: the job's evaluate step has not finished in ${layout.root}`);
+  const { summary } = readJson<{ summary: EvaluateSummary }>(marker);
+  return Object.fromEntries(Object.entries(summary.models).map(([model, m]) => [model, readJson<EvaluationResult>(join(layout.step('evaluate'), m.file))]));
 }

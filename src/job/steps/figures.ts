@@ -60,15 +60,15 @@ export function jobPaperResults(ctx: JobContext, evaluation: EvaluateSummary, no
 
 /**
  * The figure inputs of a finished main-job run read back from its directory (`data/runs/<profile>`,
- * or --out), with the resolved config the run wrote there: the evaluate stage's record names the
- * models, their results and predictions. Null when the run has no finished evaluate stage. For
- * notebooks and re-exports outside the job.
+ * or --out), with its config (by default the resolved config the run wrote there): the evaluate
+ * step's record names the models, their results and predictions. Null when the run has no finished
+ * evaluate step. For notebooks and re-exports outside the job.
  */
-export function runPaperResults(runDir: string, note: (name: string, why: string) => void = () => {}): PaperResults | null {
+export function runPaperResults(runDir: string, note: (name: string, why: string) => void = () => {}, config?: Config): PaperResults | null {
   const layout = layoutAt(runDir);
   const marker = stepMarker(layout.step('evaluate'));
   if (!existsSync(marker)) return null;
-  const config = readJson<Config>(layout.config);
+  config ??= readJson<Config>(layout.config);
   const ctx: JobContext = { config, layout, figuresDir: config.paths.figures, quiet: true, log: () => {} };
   const evaluation = readJson<{ summary?: EvaluateSummary }>(marker).summary;
   if (!evaluation?.models || !Object.keys(evaluation.models).length) throw new Error(`${marker}: no 'summary.models' (an evaluate step record is expected)`);

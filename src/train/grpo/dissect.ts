@@ -1,16 +1,20 @@
 /**
- * One GRPO step taken apart, for teaching (notebook 05): for a single prompt, the G sampled
- * responses, their rewards by component, the group statistics and advantages, the per-token old and
- * reference log-probs and k3 KL, then one policy update and what it did to every token's ratio
- * π_θ/π_old — which tokens the clip stopped. Uses the same functions as the trainer.
- * By default the policy's weights are restored afterwards, so dissecting changes nothing.
+ * One GRPO step taken apart, for teaching (notebook 05): for a single prompt, the trainer's three
+ * phases — rollout (G sampled responses), scoring (rewards by component, the group statistics and
+ * advantages) and one update (the trainer's own policyUpdate with a fresh AdamW, the same trainable
+ * weights under grpo.freezeVision) — plus the diagnostics around them: the per-token old and
+ * reference log-probs and k3 KL, and what the update did to every token's ratio π_θ/π_old, with the
+ * tokens the clip stopped. By default the policy's weights are restored afterwards.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../../config.js';
-import { safeReward, type computeReward, type RewardComponents } from '../../rewards/compose.js';
+import type { computeReward, RewardComponents } from '../../rewards/compose.js';
 import type { Rng } from '../../util/rng.js';
-import { groupAdvantages, grpoPolicyLoss } from './math.js';
+import { AdamW } from '../optim.js';
 import type { GrpoPrompt, VlmPolicy } from './policy.js';
+import { rollout } from './rollout.js';
+import { scoreRollout } from './scoring.js';
+import { policyUpdate, trainableParams } from './update.js';
 
 export interface DissectedResponse {
   text: string;
@@ -57,68 +61,64 @@ export interface DissectOptions {
   reward?: typeof computeReward;
 }
 
+/** Per-token log-probs of the rollout's responses under a policy (diagnostics; no gradient). */
+function tokenLogProbRows(policy: VlmPolicy, prompt: GrpoPrompt, tokens: number[][], temperature: number): number[][] {
+  const t = tf.tidy(() => policy.responseLogProbs(tokens.map(() => prompt), tokens, temperature).logProbs);
+  const rows = t.arraySync() as number[][];
+  t.dispose();
+  return rows.map((r, i) => r.slice(0, tokens[i].length));
+}
+
 /** Take one GRPO step on one prompt and return every intermediate quantity. */
 export function dissectGrpoStep(policy: VlmPolicy, reference: VlmPolicy | null, prompt: GrpoPrompt, config: Config, o: DissectOptions): DissectedStep {
   const c = config.grpo;
-  const G = c.groupSize;
   const lr = o.lr ?? c.lr;
   const tok = policy.tokenizer;
-  const sampled = policy.sample([prompt], G, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topP: c.topP, rng: o.rng });
-  const scored = sampled.map((s) => safeReward(s.text, prompt.answer, config.reward, prompt.kind, o.reward));
-  const adv = groupAdvantages(scored.map((s) => s.components.total), G, { stdEps: c.stdEps, scaleByStd: c.scaleRewards });
-  const tokens = sampled.map((s) => s.tokens);
-  const rows = sampled.map(() => prompt);
-  const R = Math.max(1, ...tokens.map((t) => t.length));
-  const pad = (xs: number[]) => [...xs, ...Array(R - xs.length).fill(0)];
+  const batch = scoreRollout(rollout(policy, [prompt], c.groupSize, { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topP: c.topP, rng: o.rng }), {
+    spec: config.reward,
+    reward: o.reward,
+    stdEps: c.stdEps,
+    scaleRewards: c.scaleRewards,
+  });
+  const tokens = batch.responses.map((r) => r.tokens);
+  const refRows = c.beta > 0 && reference ? tokenLogProbRows(reference, prompt, tokens, c.temperature) : null;
   const backup = o.restore === false ? null : new Map([...policy.params].map(([n, v]) => [n, tf.clone(v)]));
-  const oldLp = tf.tensor2d(sampled.map((s) => pad(s.logProbs)), [G, R]);
-  const mask = tf.tensor2d(tokens.map((t) => pad(t.map(() => 1))), [G, R]);
-  const advT = tf.tensor1d(adv.advantages);
-  const refLp = c.beta > 0 && reference ? tf.tidy(() => reference.responseLogProbs(rows, tokens, c.temperature).logProbs) : undefined;
-  const lossOpts = { clipLow: c.clipLow, clipHigh: c.clipHigh, beta: c.beta, agg: c.lossAgg } as const;
+  const trainable = trainableParams(policy, c.freezeVision);
+  const optimizer = new AdamW(trainable, policy.decayed ?? new Set(), { weightDecay: 0.01 });
   try {
-    let diag: number[] = [];
-    const names = new Map([...policy.params].map(([n, v]) => [v.name, n]));
-    const { value, grads } = tf.variableGrads(() => {
-      const { logProbs } = policy.responseLogProbs(rows, tokens, c.temperature);
-      const out = grpoPolicyLoss({ logProbs, oldLogProbs: oldLp, refLogProbs: refLp, advantages: advT, mask }, lossOpts);
-      diag = [out.surrogate.dataSync()[0], out.kl.dataSync()[0]];
-      return out.loss;
-    }, [...policy.params.values()]);
-    const loss = value.dataSync()[0];
-    value.dispose();
-    // The update: Adam's first step from fresh moments is exactly θ ← θ − lr·g/(|g| + ε)
-    // (bias-corrected m̂ = g, v̂ = g²): the trainer's first AdamW update, apart from weight decay.
-    for (const [vname, g] of Object.entries(grads)) {
-      const p = policy.params.get(names.get(vname) ?? vname)!;
-      tf.tidy(() => p.assign(tf.sub(p, tf.mul(lr, tf.div(g, tf.add(tf.abs(g), 1e-8))))));
-    }
-    tf.dispose(Object.values(grads));
-    const after = tf.tidy(() => policy.responseLogProbs(rows, tokens, c.temperature).logProbs);
-    const newLp = after.arraySync() as number[][];
-    after.dispose();
-    const refRows = refLp ? (refLp.arraySync() as number[][]) : null;
+    const upd = policyUpdate(policy, reference, batch, trainable, optimizer, {
+      clipLow: c.clipLow,
+      clipHigh: c.clipHigh,
+      beta: c.beta,
+      lossAgg: c.lossAgg,
+      temperature: c.temperature,
+      updateBatch: c.updateBatch,
+      mu: 1,
+      miniBatches: 1,
+      lr,
+      clipNorm: 1,
+    });
+    const newRows = tokenLogProbRows(policy, prompt, tokens, c.temperature);
     let clippedCount = 0;
     let n = 0;
-    const responses: DissectedResponse[] = sampled.map((s, i) => {
-      const L = s.tokens.length;
-      const a = adv.advantages[i];
-      const newRow = newLp[i].slice(0, L);
-      const ratio = newRow.map((lp, t) => Math.exp(lp - s.logProbs[t]));
+    const responses: DissectedResponse[] = batch.responses.map((s, i) => {
+      const a = batch.advantages[i];
+      const ratio = newRows[i].map((lp, t) => Math.exp(lp - s.logProbs[t]));
       const clipped = ratio.map((r) => (a > 0 && r > 1 + c.clipHigh) || (a < 0 && r < 1 - c.clipLow));
       clippedCount += clipped.filter(Boolean).length;
-      n += L;
-      const ref = refRows ? refRows[i].slice(0, L) : null;
+      n += s.tokens.length;
+      const ref = refRows ? refRows[i] : null;
+      const warning = batch.warnings.find((w) => w.startsWith(`response ${i} `));
       return {
         text: s.text,
         pieces: s.tokens.map((id) => tok.decode([id]) || (id === tok.eosId ? '<eos>' : '')),
-        reward: scored[i].components,
-        ...(scored[i].warning ? { warning: scored[i].warning } : {}),
+        reward: batch.rewards[i],
+        ...(warning ? { warning } : {}),
         advantage: a,
         oldLogProbs: s.logProbs,
         refLogProbs: ref,
         kl: ref ? ref.map((r, t) => Math.exp(r - s.logProbs[t]) - (r - s.logProbs[t]) - 1) : null,
-        newLogProbs: newRow,
+        newLogProbs: newRows[i],
         ratio,
         clipped,
       };
@@ -126,19 +126,18 @@ export function dissectGrpoStep(policy: VlmPolicy, reference: VlmPolicy | null, 
     return {
       prompt,
       promptText: tok.decode(prompt.prompt),
-      groupMean: adv.groupMean[0],
-      groupStd: adv.groupStd[0],
-      zeroStd: adv.zeroStdGroups > 0,
+      groupMean: batch.groups.groupMean[0],
+      groupStd: batch.groups.groupStd[0],
+      zeroStd: batch.groups.zeroStd[0],
       responses,
-      loss,
-      surrogate: diag[0],
-      kl: c.beta > 0 ? diag[1] : null,
+      loss: upd.loss,
+      surrogate: upd.surrogate,
+      kl: upd.kl,
       clipFraction: n ? clippedCount / n : 0,
       lr,
     };
   } finally {
-    tf.dispose([oldLp, mask, advT]);
-    refLp?.dispose();
+    optimizer.dispose();
     if (backup) {
       for (const [name, v] of backup) policy.params.get(name)!.assign(v);
       tf.dispose([...backup.values()]);

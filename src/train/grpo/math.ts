@@ -34,6 +34,8 @@ export interface GroupAdvantages {
   /** Per group: mean and std of its rewards. */
   groupMean: number[];
   groupStd: number[];
+  /** Per group: whether its rewards were all (numerically) equal, so its advantages are 0. */
+  zeroStd: boolean[];
   /** Groups whose rewards were all (numerically) equal: their advantages are 0. */
   zeroStdGroups: number;
   /** zeroStdGroups / number of groups (logged as frac_reward_zero_std). */
@@ -54,6 +56,7 @@ export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, o
   const advantages = new Array<number>(rewards.length);
   const groupMean: number[] = [];
   const groupStd: number[] = [];
+  const zeroStd: boolean[] = [];
   let zeroStdGroups = 0;
   for (let g = 0; g < nGroups; g++) {
     let sum = 0;
@@ -74,31 +77,9 @@ export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, o
     }
     groupMean.push(mean);
     groupStd.push(sd);
+    zeroStd.push(zero);
   }
-  return { advantages, groupMean, groupStd, zeroStdGroups, fracZeroStd: nGroups ? zeroStdGroups / nGroups : 0 };
-}
-
-/**
- * Per-token log-probabilities of the given tokens under logits: logits [N, T, V] (or [N·T, V]
- * with `shape` [N, T]), tokens [N, T] int32 -> [N, T].
- */
-export function tokenLogProbs(logits: tf.Tensor, tokens: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [N, T] = tokens.shape;
-    const V = logits.shape[logits.shape.length - 1] as number;
-    const lp = tf.logSoftmax(tf.reshape(logits, [N * T, V]));
-    const onehot = tf.oneHot(tf.reshape(tf.cast(tokens, 'int32'), [N * T]), V);
-    return tf.reshape(tf.sum(tf.mul(lp, onehot), -1), [N, T]) as tf.Tensor2D;
-  });
-}
-
-/** Entropy of the next-token distribution at each position: logits [N·T, V] or [N, T, V] -> [N, T]. */
-export function tokenEntropy(logits: tf.Tensor, N: number, T: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const V = logits.shape[logits.shape.length - 1] as number;
-    const lp = tf.logSoftmax(tf.reshape(logits, [N * T, V]));
-    return tf.reshape(tf.neg(tf.sum(tf.mul(tf.exp(lp), lp), -1)), [N, T]) as tf.Tensor2D;
-  });
+  return { advantages, groupMean, groupStd, zeroStd, zeroStdGroups, fracZeroStd: nGroups ? zeroStdGroups / nGroups : 0 };
 }
 
 /** k3 = exp(ref − logp) − (ref − logp) − 1 per token, optionally clamped to [−clamp, clamp] (EasyR1 low_var_kl: 10). */

@@ -8,6 +8,7 @@
  * keeps the policy near the model it started from (the paper: the cold-start DeepMedix).
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../../model/checkpoint.js';
 import { generate } from '../../model/generate.js';
 import { responseLogProbs } from '../../model/logprobs.js';
 import { VisionLanguageModel } from '../../model/vlm.js';
@@ -103,6 +104,12 @@ export class VlmPolicy implements GrpoPolicy {
       pixels.dispose();
     }
   }
+}
+
+/** A checkpoint as a policy (decoding under the box grammar when asked); dispose its model when done. */
+export function policyFromCheckpoint(dir: string, boxGrammar: boolean): VlmPolicy {
+  const { model, tokenizer } = loadModel(dir);
+  return new VlmPolicy(model, tokenizer, undefined, boxGrammar);
 }
 
 /** A frozen copy of a model's current weights (the reference policy π_ref). */

@@ -72,28 +72,3 @@ export function tokensMarkdown(r: DissectedResponse, clipLow: number, clipHigh: 
     ...rows,
   ].join('\n');
 }
-
-export interface AblationResult {
-  name: string;
-  /** What the variant changes (dotted overrides). */
-  overrides: Record<string, unknown>;
-  logs: GrpoStepLog[];
-}
-
-/** Means over the last `tail` fraction of each run: reward parts, boxes, length, zero-std groups. */
-export function ablationMarkdown(results: readonly AblationResult[], tail = 0.5): string {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const rows = results.map((r) => {
-    const last = r.logs.slice(Math.floor(r.logs.length * (1 - tail)));
-    const m = (g: (l: GrpoStepLog) => number) => f(mean(last.map(g)));
-    const changes = Object.entries(r.overrides).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults';
-    return `| ${r.name} | ${changes} | ${m((l) => l.reward.total.mean)} | ${m((l) => l.reward.answer.mean)} | ${m((l) => l.reward.format.mean)} | ${m((l) => l.reward.coordinate.mean)} | ${m((l) => l.boxesPerResponse)} | ${m((l) => l.responseLength.mean)} | ${m((l) => l.fracRewardZeroStd)} | ${m((l) => l.kl ?? Number.NaN)} |`;
-  });
-  return [
-    `Means over the last ${Math.round(tail * 100)}% of each run's steps (each run's own reward definition: totals are not comparable across reward variants; r_ans is).`,
-    '',
-    '| run | changes | r | r_ans | r_form | r_coo | boxes/response | length | zero-std groups | KL |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
-}

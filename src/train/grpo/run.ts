@@ -13,7 +13,7 @@ import type { VisionLanguageModel } from '../../model/vlm.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import { appendJsonl, atomicWrite, readJsonl } from '../../util/fsx.js';
 import { Progress } from '../../util/progress.js';
-import { GrpoTrainer, type GrpoState, type GrpoStepLog, type GrpoTrainerOptions } from './trainer.js';
+import { GrpoTrainer, rlSeed, type GrpoState, type GrpoStepLog, type GrpoTrainerOptions } from './trainer.js';
 import { frozenCopy, VlmPolicy, type GrpoPrompt } from './policy.js';
 import { GRPO_VALIDATION_LOG, validateGrpo, type GrpoValidationLog } from './validation.js';
 
@@ -83,7 +83,7 @@ export async function runGrpo(o: GrpoRunOptions): Promise<GrpoRunResult> {
     o.data,
     config.grpo,
     config.reward,
-    { seed: config.seed, ...o.trainer },
+    { seed: rlSeed(config), ...o.trainer },
   );
   const logPath = join(out, GRPO_LOG);
   const valPath = join(out, GRPO_VALIDATION_LOG);

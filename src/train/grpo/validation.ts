@@ -28,6 +28,7 @@ export function validateGrpo(policy: GrpoPolicy, prompts: readonly GrpoPrompt[],
   const sums = { total: 0, answer: 0, format: 0, coordinate: 0 };
   const tasks = new Map<string, { sum: number; n: number }>();
   const batch = o.batch ?? 32;
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`grpo validation: batch must be a whole number ≥ 1, got ${batch}`);
   for (let i = 0; i < prompts.length; i += batch) {
     const chunk = prompts.slice(i, i + batch);
     const answers = policy.sample(chunk, 1, { maxNewTokens: o.maxNewTokens, temperature: 0, topP: 1, rng: new Rng(0) });

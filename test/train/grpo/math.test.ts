@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { aggregate, groupAdvantages, grpoPolicyLoss, histogram, k3Kl, tokenEntropy, tokenLogProbs, type LossAggregation } from '../../../src/train/grpo/math.js';
+import { aggregate, groupAdvantages, grpoPolicyLoss, histogram, k3Kl, type LossAggregation } from '../../../src/train/grpo/math.js';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
@@ -11,7 +11,7 @@ interface Ref {
   advantages: number[];
   cases: { agg: LossAggregation; beta: number; clipLow: number; clipHigh: number; loss: number; surrogate: number; kl: number; clipFraction: number; ratioMean: number; grad: number[][] }[];
 }
-// Fixture: an independent PyTorch (float64, autograd) implementation run once (test/train/grpo/fixtures/grpo-torch-reference.py).
+// Fixture: an independent PyTorch (float64, autograd) implementation run once (test/train/grpo/fixtures/grpo_torch_reference.py).
 const ref = JSON.parse(readFileSync(new URL('./fixtures/grpo-torch-reference.json', import.meta.url), 'utf8')) as Ref;
 
 describe('groupAdvantages', () => {
@@ -137,19 +137,19 @@ describe('per-token helpers', () => {
     });
   });
 
-  it('token log-probs and entropy from logits (hand-worked uniform and two-way cases)', () => {
-    tf.tidy(() => {
-      const logits = tf.tensor2d([[0, 0, 0, 0], [Math.log(3), 0, -1e9, -1e9]]); // [N·T = 2, V = 4], N = 1, T = 2
-      const lp = tokenLogProbs(logits, tf.tensor2d([[2, 0]], [1, 2], 'int32')).dataSync();
-      close(lp[0], Math.log(0.25), 1e-6, 'uniform');
-      close(lp[1], Math.log(0.75), 1e-6, '3:1');
-      const h = tokenEntropy(logits, 1, 2).dataSync();
-      close(h[0], Math.log(4), 1e-6, 'uniform entropy');
-      close(h[1], -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25)), 1e-5, 'two-way entropy');
-    });
-  });
-
   it('histogram', () => {
     assert.deepEqual(histogram([-3, -1, 0, 0.5, 1, 7], [-1, 0, 1]).counts, [1, 1, 2, 2]);
+  });
+});
+
+describe('GRPO mini-batches', () => {
+  it('split the prompt groups into consecutive near-equal parts, each group whole (hand-worked)', async () => {
+    const { miniBatchRows, rowChunks } = await import('../../../src/train/grpo/update.js');
+    assert.deepEqual(miniBatchRows(3, 2, 2), [[0, 1, 2, 3], [4, 5]], 'groups 0-1, then group 2 (Math.round(1.5) = 2)');
+    assert.deepEqual(miniBatchRows(4, 2, 2), [[0, 1, 2, 3], [4, 5, 6, 7]]);
+    assert.deepEqual(miniBatchRows(2, 3, 1), [[0, 1, 2, 3, 4, 5]]);
+    assert.deepEqual(miniBatchRows(2, 1, 5), [[0], [1]], 'no more parts than groups');
+    assert.deepEqual(rowChunks(5, 2), [[0, 2], [2, 4], [4, 5]]);
+    assert.deepEqual(rowChunks(5, 0), [[0, 5]]);
   });
 });

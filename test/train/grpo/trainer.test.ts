@@ -8,52 +8,18 @@ import { DEFAULTS } from '../../../src/config.js';
 import { promptIds } from '../../../src/model/sequence.js';
 import { VisionLanguageModel } from '../../../src/model/vlm.js';
 import { specFromConfig } from '../../../src/model/spec.js';
-import { DEFAULT_REWARD_SPEC } from '../../../src/rewards/compose.js';
+import { computeReward, DEFAULT_REWARD_SPEC } from '../../../src/rewards/compose.js';
 import { trainTokenizer } from '../../../src/text/tokenizer.js';
 import { GrpoTrainer, validateGrpoConfig, type GrpoConfig } from '../../../src/train/grpo/trainer.js';
-import { frozenCopy, VlmPolicy, type GrpoPolicy, type GrpoPrompt, type SampleOptions, type SampledResponse } from '../../../src/train/grpo/policy.js';
+import { frozenCopy, VlmPolicy, type GrpoPrompt } from '../../../src/train/grpo/policy.js';
 import { runGrpo } from '../../../src/train/grpo/run.js';
 import { loadModel } from '../../../src/model/checkpoint.js';
 import { readJsonl } from '../../../src/util/fsx.js';
 import { Rng } from '../../../src/util/rng.js';
 import { rewardByLength } from '../fixtures.js';
+import { CannedPolicy } from './canned-policy.js';
 
 const cfg = (o: Partial<GrpoConfig> = {}): GrpoConfig => ({ ...DEFAULTS.grpo, ...o });
-
-/**
- * A one-token policy over four canned responses (softmax over a logit vector): small enough that
- * what GRPO should do is obvious — move probability onto the response with the highest reward.
- */
-const CANNED = [
-  '<think>the effusion [10, 300, 200, 480]</think> \\boxed{yes}', // r = 0.9·1.5 + 0.1 + 0.05 = 1.5
-  '<think>nothing</think> \\boxed{no}', // r = 0.1
-  'yes', // r = 0 (no box, no format)
-  '<think>[0, 0, 999, 999]</think> \\boxed{no}', // r = 0.1 − 0.2
-];
-class CannedPolicy implements GrpoPolicy {
-  readonly logits = tf.variable(tf.zeros([CANNED.length]));
-  readonly params = new Map([['logits', this.logits]]);
-  probs(): number[] {
-    return Array.from(tf.tidy(() => tf.softmax(this.logits)).dataSync());
-  }
-  sample(prompts: readonly GrpoPrompt[], G: number, o: SampleOptions): SampledResponse[] {
-    const p = this.probs();
-    return prompts.flatMap((_, i) =>
-      Array.from({ length: G }, () => {
-        const id = o.rng.weighted(p);
-        return { promptIndex: i, tokens: [id], logProbs: [Math.log(p[id])], text: CANNED[id], stopped: true };
-      }),
-    );
-  }
-  responseLogProbs(_prompts: readonly GrpoPrompt[], responses: readonly number[][]) {
-    return tf.tidy(() => {
-      const lp = tf.logSoftmax(this.logits);
-      const onehot = tf.oneHot(tf.tensor1d(responses.map((r) => r[0]), 'int32'), CANNED.length);
-      const picked = tf.sum(tf.mul(onehot, tf.reshape(lp, [1, CANNED.length])), 1);
-      return { logProbs: tf.reshape(picked, [responses.length, 1]) as tf.Tensor2D, mask: tf.ones([responses.length, 1]) as tf.Tensor2D };
-    });
-  }
-}
 
 const cannedData: GrpoPrompt[] = [{ id: 'q1', pixels: new Float32Array(0), prompt: [], answer: 'yes', kind: 'short' }];
 
@@ -103,6 +69,44 @@ describe('GRPO trainer', () => {
     assert.match(warnings[0], /not finite/);
     assert.equal(log.reward.total.mean, 0);
     assert.equal(log.fracRewardZeroStd, 1);
+    trainer.dispose();
+    policy.logits.dispose();
+  });
+
+  it('dynamic sampling drops groups whose rewards are all equal and samples more prompts until the batch is full', () => {
+    // Prompts answered 'flat' get one reward for every response (no spread); 'live' ones are scored by length.
+    const reward: typeof computeReward = (r, gt, spec, kind) => ({ ...computeReward(r, gt, spec, kind), total: gt === 'flat' ? 0.5 : r.length / 10 });
+    const data: GrpoPrompt[] = ['flat', 'flat', 'live', 'flat', 'live'].map((answer, i) => ({ id: `p${i}`, pixels: new Float32Array(0), prompt: [], answer, kind: 'short' }));
+    const run = (dynamicSampling: boolean) => {
+      const policy = new CannedPolicy();
+      const trainer = new GrpoTrainer(policy, null, data, cfg({ beta: 0, groupSize: 4, batchPrompts: 2, dynamicSampling, maxSampleRounds: 6 }), DEFAULT_REWARD_SPEC, { seed: 4, reward, keepLastBatch: true });
+      const logs = [trainer.trainStep(), trainer.trainStep(), trainer.trainStep()];
+      const trained = trainer.lastBatch!.prompts.map((p) => p.answer);
+      trainer.dispose();
+      policy.logits.dispose();
+      return { logs, trained };
+    };
+    const on = run(true);
+    for (const l of on.logs) {
+      assert.equal(l.sampling!.groupsTrained, 2);
+      assert.equal(l.sampling!.groupsSampled, 2 * l.sampling!.rounds);
+    }
+    assert.ok(on.logs.some((l) => l.sampling!.rounds > 1), 'some step needed more than one rollout');
+    assert.deepEqual(on.trained, ['live', 'live']);
+    const off = run(false);
+    assert.ok(off.logs.every((l) => l.sampling!.rounds === 1 && l.sampling!.groupsTrained === 2));
+    assert.ok(off.logs.some((l) => l.fracRewardZeroStd > 0), 'without it, zero-spread groups are trained on');
+  });
+
+  it('a step whose rollouts never find a group with spread takes no update', () => {
+    const reward: typeof computeReward = (r, gt, spec, kind) => ({ ...computeReward(r, gt, spec, kind), total: 1 });
+    const policy = new CannedPolicy();
+    const before = Array.from(policy.logits.dataSync());
+    const trainer = new GrpoTrainer(policy, null, cannedData, cfg({ beta: 0, groupSize: 4, batchPrompts: 1, dynamicSampling: true, maxSampleRounds: 3 }), DEFAULT_REWARD_SPEC, { seed: 4, reward });
+    const log = trainer.trainStep();
+    assert.deepEqual(log.sampling, { rounds: 3, groupsSampled: 3, groupsTrained: 0 });
+    assert.equal(trainer.optimizer.step, 0);
+    assert.deepEqual(Array.from(policy.logits.dataSync()), before);
     trainer.dispose();
     policy.logits.dispose();
   });
@@ -179,6 +183,28 @@ describe('GRPO trainer', () => {
         assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
       });
     }
+
+    it('mini-batch updates take one optimizer step per mini-batch, so the ratio leaves 1 within a batch and the clip acts', () => {
+      const run = (miniBatches: number) => {
+        const model = makeModel();
+        const trainer = new GrpoTrainer(new VlmPolicy(model, tok), null, data, { ...small, beta: 0, mu: 1, miniBatches, lr: 0.05, clipLow: 0.01, clipHigh: 0.01 }, DEFAULT_REWARD_SPEC, { seed: 2, reward: rewardByLength });
+        const log = trainer.trainStep();
+        const steps = trainer.optimizer.step;
+        trainer.dispose();
+        model.dispose();
+        return { log, steps };
+      };
+      const one = run(1);
+      const two = run(2);
+      assert.equal(one.steps, 1);
+      assert.equal(two.steps, 2, 'two mini-batches, two AdamW steps');
+      // One update per batch evaluates the ratio before any change: exactly 1, nothing clipped.
+      assert.equal(one.log.ratioMean, 1);
+      assert.equal(one.log.clipFraction, 0);
+      // The second mini-batch is scored by the policy the first step moved.
+      assert.notEqual(two.log.ratioMean, 1);
+      assert.ok(two.log.clipFraction > 0, `clip fraction ${two.log.clipFraction}`);
+    });
 
     it('freezeVision updates the decoder and leaves the image encoder and projection as they were', () => {
       // Largest change of each weight after two steps, with and without the freeze.

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.js';
+import { main } from '../../src/cli.js';
+import { readVariants, parseSeeds } from '../../src/commands/study.js';
+import { runStudy, runDirOf, type StudyPlan } from '../../src/job/study.js';
+import { runMainJob } from '../../src/job/main.js';
+import { resolveConfig } from '../../src/config.js';
+import { layoutAt } from '../../src/run-layout.js';
+import { readJson } from '../../src/util/fsx.js';
+import type { StudyResult } from '../../src/eval/study-result.js';
+
+describe('deepmedix study (smoke profile)', function () {
+  this.timeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'dmx-study-'));
+  const baseRun = join(dir, 'job');
+  const base = { 'grpo.steps': 2, 'arena.battles': 20, 'arena.bootstrap': 5 };
+  const plan = (out: string, variants: StudyPlan['variants']): StudyPlan => ({ profile: 'smoke', base, variants: [{ name: 'base', overrides: {} }, ...variants], seeds: [3, 4], baseRun, out });
+  let first: StudyResult;
+  const quiet = { quiet: true, log: () => {} };
+
+  before(async () => {
+    await initBackend({ log: null });
+    await runMainJob(resolveConfig('smoke', base), { runDir: baseRun, figuresDir: join(dir, 'figures'), formats: ['html'], quiet: true, log: () => {} });
+    first = await runStudy(plan(join(dir, 'study'), [{ name: 'no KL', overrides: { 'grpo.beta': 0 } }]), { ...quiet, headroom: { items: 4, samples: 2 } });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reuses the job's earlier steps and trains only stage 3 for each variant and seed", () => {
+    const L = layoutAt(runDirOf({ out: join(dir, 'study') }, 'no KL', 3));
+    for (const id of ['cohort', 'stage1', 'synthesis', 'stage2']) assert.ok(lstatSync(L.step(id)).isSymbolicLink(), `${id} linked`);
+    assert.ok(!lstatSync(L.step('stage3')).isSymbolicLink());
+    const run = readJson<{ ran: string[]; linked: string[]; status: string }>(join(L.root, 'study-run.json'));
+    assert.deepEqual(run.ran, ['stage3']);
+    assert.equal(run.status, 'done');
+    assert.equal(readJson<{ grpo: { seed: number; beta: number } }>(L.config).grpo.seed, 3, 'the run keeps its config');
+  });
+
+  it('writes study.json with paired mean, se and interval per measure and split, against the start and the base', () => {
+    const s = readJson<StudyResult>(join(dir, 'study', 'study.json'));
+    assert.deepEqual(s.variants.map((v) => v.name), ['base', 'no KL']);
+    for (const v of s.variants) {
+      assert.deepEqual(v.seeds, [3, 4]);
+      for (const m of ['vqa', 'report', 'ext_vqa', 'mimic_findings']) {
+        const e = v.measures[m]!;
+        assert.ok(e && e.lo <= e.mean && e.mean <= e.hi && e.se >= 0, `${v.name} ${m}`);
+        assert.equal(e.seeds, 2);
+      }
+      assert.ok(v.headroom && 'majority' in v.headroom.start);
+    }
+    assert.equal(s.variants[0].vsBase, null);
+    assert.ok(s.variants[1].vsBase?.vqa);
+    assert.ok(existsSync(join(dir, 'study', 'study.md')) && existsSync(join(dir, 'study', 'study-forest.html')));
+    assert.deepEqual(first.items.total, s.items.total);
+  });
+
+  it('resumes: a second call runs nothing again and gives the same estimates', async () => {
+    const logs: string[] = [];
+    const again = await runStudy(plan(join(dir, 'study'), [{ name: 'no KL', overrides: { 'grpo.beta': 0 } }]), { quiet: true, log: (l) => logs.push(l) });
+    assert.equal(logs.filter((l) => l.includes('finished earlier')).length, 4);
+    assert.deepEqual(again.variants.map((v) => v.measures), first.variants.map((v) => v.measures));
+  });
+
+  it('records a run that dies as failed and goes on; the table shows n per row', async () => {
+    // A variant whose stage 3 cannot start: the smoke model never solves a prompt, so none is at an edge band of [1, 1].
+    const r = await runStudy(plan(join(dir, 'study-fail'), [{ name: 'broken', overrides: { 'grpo.edgeSamples': 2, 'grpo.edgeLow': 1, 'grpo.edgeHigh': 1 } }]), quiet);
+    const broken = r.variants.find((v) => v.name === 'broken')!;
+    assert.deepEqual(broken.seeds, []);
+    assert.deepEqual(broken.failed.map((f) => f.seed), [3, 4]);
+    assert.match(broken.failed[0].error, /edge of the starting model's competence/);
+    assert.deepEqual(r.variants[0].seeds, [3, 4], 'the base recipe still ran');
+    assert.equal(broken.measures.vqa ?? null, null);
+  });
+
+  it('refuses, before anything runs, a variant with an unknown key or a bad value, and bad seeds', async () => {
+    const file = join(dir, 'variants.json');
+    writeFileSync(file, JSON.stringify([{ name: 'typo', overrides: { 'grpo.btea': 0 } }]));
+    const code = await main(['study', '--profile', 'smoke', '--seeds', '1,2', '--variants', file, '--out', join(dir, 'never')]);
+    assert.equal(code, 2);
+    assert.ok(!existsSync(join(dir, 'never', 'runs')), 'nothing ran');
+    writeFileSync(file, JSON.stringify([{ name: 'x', overrides: { 'grpo.groupSize': 'many' } }]));
+    assert.equal(await main(['study', '--profile', 'smoke', '--seeds', '1', '--variants', file, '--out', join(dir, 'never')]), 2);
+    writeFileSync(file, JSON.stringify({ name: 'not a list' }));
+    assert.throws(() => readVariants(file), /expected a JSON list/);
+    writeFileSync(file, JSON.stringify([{ name: 'a', overrides: {}, extra: 1 }]));
+    assert.throws(() => readVariants(file), /entry 1: unknown field 'extra'/);
+    assert.throws(() => parseSeeds('7,x'), /whole numbers/);
+    assert.deepEqual(parseSeeds('7, 8,9'), [7, 8, 9]);
+    assert.ok(readFileSync(file, 'utf8'));
+  });
+});

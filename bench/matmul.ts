@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from '../src/commands/args.js';
 import { installFastKernels, restoreStockKernels } from '../src/kernels/index.js';
 import { nativeThreads } from '../src/kernels/native.js';
-import { planMatMul } from '../src/kernels/matmul_plan.js';
+import { planMatMul } from '../src/kernels/matmul-plan.js';
 
 interface Case {
   name: string;

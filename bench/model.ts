@@ -116,7 +116,7 @@ function torchMatmulPeak(threads: number): number | null {
   return (JSON.parse(r.stdout) as { wall: number[] }).wall[0];
 }
 
-function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newTokens: number, reps: number, useCache = true): Timing & { steps: number } {
+function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newTokens: number, reps: number, useCache = true, afterWarmup?: () => void): Timing & { steps: number } {
   const model = new VisionLanguageModel(spec, 1);
   const tok = benchTokenizer(spec.vocabSize, 512);
   const rng = new Rng('bench-gen');
@@ -124,6 +124,7 @@ function generateTfjs(spec: ModelSpec, rows: number, promptLen: number, newToken
   const input = { pixels: Float32Array.from({ length: S * S }, () => rng.next()), prompt: [tok.bosId, ...Array.from({ length: promptLen - 1 }, () => rng.int(20, 700))] };
   const opts = { maxNewTokens: newTokens, samplesPerPrompt: rows, temperature: 1, rng: 7, useCache };
   generate(model, tok, [input], { ...opts, maxNewTokens: 4 }); // warm-up
+  afterWarmup?.();
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
   let steps = 0;
@@ -187,7 +188,9 @@ async function main(): Promise<void> {
   const breakdown = prof.stop();
   const peak = tfjsMatmulPeak();
   const doGen = !flags['no-generate'];
-  const oursGen = doGen ? generateTfjs(spec, rows, promptLen, newTokens, 2) : null;
+  const genProf = doGen ? profileKernels() : null;
+  const oursGen = doGen ? generateTfjs(spec, rows, promptLen, newTokens, 2, true, () => genProf!.reset()) : null;
+  const genBreakdown = genProf?.stop() ?? [];
   // Without the cache every step re-runs the whole prefix + text: one run is enough (and slow).
   const uncachedGen = doGen && !flags['no-uncached'] ? generateTfjs(spec, rows, promptLen, newTokens, 1, false) : null;
 
@@ -236,6 +239,10 @@ async function main(): Promise<void> {
   }
   console.log(`per-kernel time, tfjs wasm + ours, the ${steps} measured training steps:`);
   console.log(formatKernelTimes(breakdown, 14));
+  if (oursGen) {
+    console.log(`per-kernel time, tfjs wasm + ours, the 2 measured generation runs (kernel calls per token step: ${(genBreakdown.reduce((a, t) => a + t.calls, 0) / (2 * oursGen.steps)).toFixed(0)}):`);
+    console.log(formatKernelTimes(genBreakdown, 14));
+  }
 }
 
 await main();

@@ -1,51 +1,12 @@
-/* deepmedix_blas: tanh, exp and broadcasting comparisons on the wasm heap (see blas_addon.c). */
+/* deepmedix_blas: tanh, exp and broadcasting comparisons on the wasm heap (see blas-addon.c). */
 #include "addon.h"
 
-/* ---- tanh, float32 ----
-   exp by range reduction: e^y = 2^n * e^r, n = round(y / ln 2), |r| <= ln2/2, e^r by its Taylor
-   polynomial to degree 7 (truncation < 3e-9 relative); ln 2 split in a high and a low part so r is
-   exact to float precision. tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)) for |x| >= 0.2, the odd
-   Taylor series to x^13 below (truncation < 1e-13), 1 beyond |x| = 10. Branch-free over the
-   array so the compiler vectorizes it. */
-static inline float exp_pos(float y) { /* y in [0, 20] */
-  /* round to nearest by the 1.5 * 2^23 trick (vectorizes; roundf does not on baseline x86-64) */
-  const float n = (y * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  const float r = (y - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.f / 5040.f;
-  p = p * r + 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  union { float f; int32_t i; } sc;
-  sc.i = ((int32_t)n + 127) << 23;
-  return p * sc.f;
-}
-
+/* ---- tanh, float32 (dmx_tanh in addon.h), vectorized over the array ---- */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void tanh_array(const float *x, float *out, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    const float v = x[i];
-    const float av = v < 0.f ? -v : v;
-    const float a = av < 10.f ? av : 10.f; /* also maps NaN to 10; NaN is restored below */
-    const float e = exp_pos(2.f * a);
-    const float big = 1.f - 2.f / (e + 1.f);
-    const float a2 = a * a;
-    /* odd Taylor series of tanh: x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 + 21844x^13/6081075 */
-    float sm = 21844.f / 6081075.f;
-    sm = sm * a2 - 1382.f / 155925.f;
-    sm = sm * a2 + 62.f / 2835.f;
-    sm = sm * a2 - 17.f / 315.f;
-    sm = sm * a2 + 2.f / 15.f;
-    sm = sm * a2 - 1.f / 3.f;
-    sm = (sm * a2) * a + a;
-    const float t = a < 0.2f ? sm : big;
-    out[i] = v != v ? v : copysignf(t, v); /* keeps -0, +0 and NaN */
-  }
+  for (int64_t i = 0; i < n; i++) out[i] = dmx_tanh(x[i]);
 }
 
 /* tanh(heap, inOff, outOff, n) */
@@ -68,32 +29,9 @@ napi_value dmx_Tanh(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- exp, float32: e^x = 2^n e^r as in tanh's exp_pos, over the whole float range ----
+/* ---- exp, float32 (exp_any in addon.h): e^x = 2^n e^r over the whole float range ----
    x > 88.7228 -> +Inf, x < -103.98 -> 0 (below the smallest subnormal), NaN stays NaN; the
    2^n scale is applied in two halves so subnormal results come out right. */
-static inline float exp_any(float x) {
-  const float xc = x > 88.7228394f ? 88.7228394f : (x < -104.f ? -104.f : x);
-  const float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.f / 5040.f;
-  p = p * r + 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  const int32_t ni = (int32_t)n;
-  const int32_t n1 = ni / 2, n2 = ni - n1;
-  union { float f; int32_t i; } s1, s2;
-  s1.i = (n1 + 127) << 23;
-  s2.i = (n2 + 127) << 23;
-  float y = (p * s1.f) * s2.f;
-  y = x > 88.7228394f ? __builtin_inff() : y;
-  y = x < -104.f ? 0.f : y;
-  return x != x ? x : y;
-}
-
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif

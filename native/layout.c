@@ -1,4 +1,4 @@
-/* deepmedix_blas: Transpose and Sum on the wasm heap (see blas_addon.c for the exported API). */
+/* deepmedix_blas: Transpose and Sum on the wasm heap (see blas-addon.c for the exported API). */
 #include "addon.h"
 
 napi_value dmx_Transpose(napi_env env, napi_callback_info info) {

@@ -23,16 +23,21 @@ done
 [[ -n "$inc" ]] || skip "Node headers (node_api.h) not found; set NODE_INCLUDE_DIR or install Node's headers"
 
 blas_inc=""
+brew_blas="$(brew --prefix openblas 2>/dev/null || true)"   # macOS: brew install openblas
 for d in "${OPENBLAS_INCLUDE_DIR:-}" /usr/include/x86_64-linux-gnu/openblas-pthread /usr/include/aarch64-linux-gnu/openblas-pthread \
-         /usr/include/openblas /usr/include /usr/local/include; do
+         /usr/include/openblas /usr/include /usr/local/include ${brew_blas:+"$brew_blas/include"}; do
   [[ -n "$d" && -f "$d/cblas.h" ]] && { blas_inc="$d"; break; }
 done
 [[ -n "$blas_inc" ]] || skip "cblas.h not found (apt-get install -y libopenblas-dev)"
 
+extra=()
+[[ -n "${OPENBLAS_LIB_DIR:-}" ]] && extra+=(-L"$OPENBLAS_LIB_DIR")
+[[ -n "$brew_blas" ]] && extra+=(-L"$brew_blas/lib")
+[[ "$(uname)" == Darwin ]] && extra+=(-undefined dynamic_lookup)   # N-API symbols come from node at load time
 mkdir -p "$out_dir"
 tmp="$out_dir/deepmedix_blas.node.tmp.$$"
 if ! "$cc" -O3 -fno-math-errno -fno-trapping-math -fvisibility=hidden -fPIC -shared -std=c11 -D_GNU_SOURCE \
-      -DNODE_GYP_MODULE_NAME=deepmedix_blas -I"$inc" -I"$blas_inc" native/*.c -o "$tmp" -lopenblas -lpthread -lm \
+      -DNODE_GYP_MODULE_NAME=deepmedix_blas -I"$inc" -I"$blas_inc" native/*.c -o "$tmp" "${extra[@]}" -lopenblas -lpthread -lm \
       2> "$out_dir/build.log"; then
   cat "$out_dir/build.log" >&2; rm -f "$tmp"
   skip "compile/link failed (is libopenblas-dev installed?); log above"

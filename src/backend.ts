@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { installFastKernels, missingAddonAdvice } from './kernels/index.js';
 
 export const BACKEND_NAMES = ['gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -125,27 +126,23 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendCh
   throw new Error(force ? `forced backend '${force}' failed: ${why}` : `no tensor backend could start: ${why}`);
 }
 
-/** Hooks run once after the backend is active (e.g. registering faster kernels). */
-const afterInit: ((choice: BackendChoice) => Promise<void> | void)[] = [];
-export function onBackendReady(hook: (choice: BackendChoice) => Promise<void> | void): void {
-  afterInit.push(hook);
-}
-
 /** Choose and activate the process-wide backend once; later calls return the same choice. */
 export async function initBackend(opts: ChooseOptions = {}): Promise<BackendChoice> {
   if (chosen) return chosen;
   if (!pending) {
     pending = (async () => {
       const choice = await chooseBackend(opts);
-      // The workbench's faster kernels (src/kernels) register themselves through onBackendReady.
+      // The workbench's faster kernels (src/kernels), registered on top of the chosen backend.
+      let advice: string | null = null;
       try {
-        await import('./kernels/index.js');
+        choice.kernels.push(...installFastKernels(choice.tfBackend));
+        advice = missingAddonAdvice(choice.tfBackend);
       } catch (e) {
-        choice.kernels.push(`none (src/kernels failed to load: ${firstLine(e)})`);
+        choice.kernels.push(`none (src/kernels failed: ${firstLine(e)})`);
       }
-      for (const hook of afterInit) await hook(choice);
       const log = opts.log === undefined ? (l: string) => process.stderr.write(l + '\n') : opts.log;
       log?.(describeBackend(choice));
+      if (advice) log?.(advice);
       chosen = choice;
       return choice;
     })();
@@ -156,11 +153,6 @@ export async function initBackend(opts: ChooseOptions = {}): Promise<BackendChoi
 export function describeBackend(c: BackendChoice): string {
   const kernels = c.kernels.length ? ` + kernels: ${c.kernels.join(', ')}` : '';
   return `[deepmedix] backend ${c.name} (tfjs '${c.tfBackend}'${kernels}): ${c.reason}`;
-}
-
-/** The active choice, or null before initBackend. */
-export function currentBackend(): BackendChoice | null {
-  return chosen;
 }
 
 export { tf };

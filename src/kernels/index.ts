@@ -1,29 +1,28 @@
 /**
  * Faster kernels on top of the chosen tfjs backend, installed at backend start-up (src/backend.ts
- * imports this module, whose `onBackendReady` hook calls `installFastKernels`) and listed in
- * `choice.kernels`, which the start-up line prints.
+ * calls `installFastKernels`) and listed in `choice.kernels`, which the start-up line prints.
  *
  * On 'wasm': UnsortedSegmentSum (missing there; needed by the gradient of tf.gather), GatherV2
  * (row copies), Cast (typed-array conversion), Identity (shared data, no copy) and Unpack (block
  * copies) in TypeScript,
  * and — when the OpenBLAS addon
  * loads — BatchMatMul and _FusedMatMul on sgemm, Transpose, Sum, Tanh, Exp and the comparisons
- * (Equal … GreaterEqual) on the addon's C loops; each falls back to the stock kernel for anything
- * it does not handle. `DEEPMEDIX_KERNELS=stock` installs nothing.
+ * (Equal … GreaterEqual) on the addon's C loops, each falling back to the stock kernel for anything
+ * it does not handle; and the fused kernels of ./fused.ts (layer norm, GELU, attention, attention
+ * against a KV cache, log-softmax at targets, AdamW), which src/model uses where they exist. `DEEPMEDIX_KERNELS=stock` installs nothing.
  * Other backends are left as they are.
  */
 import * as tf from '@tensorflow/tfjs';
-import { onBackendReady, type BackendChoice } from '../backend.js';
 import { loadBlas } from './native.js';
-import { batchMatMulKernel, fusedMatMulKernel } from './matmul_native.js';
-import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, identityKernel, tanhKernel } from './elementwise_native.js';
-import { sumKernel, transposeKernel, unpackKernel } from './layout_native.js';
-import { unsortedSegmentSumWasm } from './segment_sum.js';
-import { isWasmBackendLike } from './wasm_heap.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul-native.js';
+import { castKernel, COMPARE_OPS, compareKernel, expKernel, gatherKernel, identityKernel, tanhKernel } from './elementwise-native.js';
+import { sumKernel, transposeKernel, unpackKernel } from './layout-native.js';
+import { fusedKernels } from './fused.js';
+import { unsortedSegmentSumWasm } from './segment-sum.js';
+import { isWasmBackendLike } from './wasm-heap.js';
 
 /** Kernels present before we replaced them, by `${backend}/${kernel}` (null: there was none). */
 const stockKernels = new Map<string, tf.KernelConfig | null>();
-let nativeMatMulInstalled = false;
 
 function replaceKernel(config: tf.KernelConfig): void {
   const key = `${config.backendName}/${config.kernelName}`;
@@ -38,15 +37,22 @@ export function fastKernelsInstalled(): boolean {
 }
 
 /**
- * Whether matMul with transpose flags or a batch is as fast as a plain 2-D product on the active
- * backend: true on wasm with the OpenBLAS kernels installed and on tfjs-node ('tensorflow').
- * Model code can ask this (a capability, not a backend name) to skip explicit transposes that the
- * stock wasm kernels need for speed.
+ * Where the addon is missing (not switched off on purpose): the expected slowdown and the one
+ * command that fixes it, for the start-up line; null when there is nothing to fix.
  */
-export function fastTransposedMatMul(): boolean {
-  const backend = tf.getBackend();
-  if (backend === 'tensorflow') return true;
-  return backend === 'wasm' && nativeMatMulInstalled;
+export function missingAddonAdvice(backendName: string = tf.getBackend()): string | null {
+  const off = (v: string | undefined) => ['stock', 'off', '0'].includes((v ?? '').toLowerCase());
+  if (backendName !== 'wasm' || off(process.env.DEEPMEDIX_KERNELS) || off(process.env.DEEPMEDIX_NATIVE)) return null;
+  if (loadBlas().addon) return null;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const fix =
+    process.platform === 'darwin'
+      ? 'brew install openblas && npm run build:native'
+      : `${root ? '' : 'sudo '}apt-get install -y gcc libopenblas-dev && npm run build:native`;
+  return (
+    '[deepmedix] running on the stock wasm kernels, without the OpenBLAS addon: training and generation are about 6-10x slower ' +
+    `(the default \`npm start\` takes about an hour instead of minutes). Fix: ${fix}`
+  );
 }
 
 /** Put back the stock kernels (benches and tests compare both); returns what was restored. */
@@ -59,7 +65,6 @@ export function restoreStockKernels(): string[] {
     restored.push(key);
   }
   stockKernels.clear();
-  nativeMatMulInstalled = false;
   return restored;
 }
 
@@ -90,20 +95,16 @@ export function installFastKernels(backendName: string = tf.getBackend()): strin
   if (blas.addon && wanted.every((k) => stock(k))) {
     const addon = blas.addon;
     replaceKernel(batchMatMulKernel(addon, stock('BatchMatMul')!));
-    nativeMatMulInstalled = true;
     replaceKernel(fusedMatMulKernel(addon, stock('_FusedMatMul')!));
     replaceKernel(transposeKernel(addon, stock('Transpose')!));
     replaceKernel(sumKernel(addon, stock('Sum')!));
     replaceKernel(tanhKernel(addon, stock('Tanh')!));
     replaceKernel(expKernel(addon, stock('Exp')!));
     for (const k of compares) replaceKernel(compareKernel(addon, stock(k)!));
-    notes.push(`${wanted.filter((k) => !compares.includes(k)).join('+')}+comparisons (${blas.reason})`);
+    for (const k of fusedKernels(addon)) replaceKernel(k);
+    notes.push(`${wanted.filter((k) => !compares.includes(k)).join('+')}+comparisons, fused layer norm+GELU+attention+KV-cache attention+log-softmax+AdamW (${blas.reason})`);
   } else {
     notes.push(`stock matMul (no OpenBLAS addon: ${blas.reason})`);
   }
   return notes;
 }
-
-onBackendReady((choice: BackendChoice) => {
-  choice.kernels.push(...installFastKernels(choice.tfBackend));
-});

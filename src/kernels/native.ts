@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../util/paths.js';
 
-/** The addon's JavaScript surface (see native/blas_addon.c for the argument contract). */
+/** The addon's JavaScript surface (see native/blas-addon.c for the argument contract). */
 export interface BlasAddon {
   gemm(
     heap: ArrayBuffer,
@@ -40,6 +40,23 @@ export interface BlasAddon {
   exp(heap: ArrayBuffer, inOff: number, outOff: number, n: number): void;
   /** Broadcasting comparison (op 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >=; dtype 0 float32, 1 int32) to bool. */
   compare(heap: ArrayBuffer, op: number, dtype: number, aOff: number, bOff: number, outOff: number, shape: number[], aStrides: number[], bStrides: number[]): void;
+  /** Fused kernels (native/fused.c, native/attention.c); offsets in bytes, see the C files for the contracts. */
+  layerNorm(heap: ArrayBuffer, x: number, g: number, b: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layerNormGrad(heap: ArrayBuffer, x: number, g: number, mean: number, rstd: number, dy: number, dx: number, dg: number, db: number, rows: number, d: number): void;
+  gelu(heap: ArrayBuffer, x: number, y: number, n: number): void;
+  geluGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, n: number): void;
+  logSoftmaxPick(heap: ArrayBuffer, logits: number, targets: number, logp: number, lse: number, rows: number, v: number, temperature: number): void;
+  logSoftmaxPickGrad(heap: ArrayBuffer, logits: number, targets: number, lse: number, dy: number, dlogits: number, rows: number, v: number, temperature: number): void;
+  /** offsets: 7 per parameter (p, g, m, v, p', m', v'); sizes and decay flags: one per parameter. */
+  adamw(heap: ArrayBuffer, offsets: Float64Array, sizes: Float64Array, decay: Float64Array, b1: number, b2: number, eps: number, stepSize: number, sqrtBc2: number, decayFactor: number): void;
+  attention(heap: ArrayBuffer, qkv: number, mask: number, out: number, probs: number, b: number, t: number, h: number, dh: number, mB: number, mQ: number, mT: number, scale: number): void;
+  attentionGrad(heap: ArrayBuffer, qkv: number, probs: number, dOut: number, dQkv: number, b: number, t: number, h: number, dh: number, scale: number): void;
+  attendCache(
+    heap: ArrayBuffer, qkv: number, kCache: number, vCache: number, mask: number, out: number,
+    b: number, tq: number, h: number, dh: number, tMax: number, pos: number, mB: number, mQ: number, mT: number, scale: number,
+  ): void;
+  /** One decoder block for cached generation; offsets: h, ln1g, ln1b, wqkv, bqkv, wo, bo, ln2g, ln2b, w1, b1, w2, b2, kCache, vCache, mask (-1), out. */
+  decoderStep(heap: ArrayBuffer, offsets: Float64Array, b: number, tq: number, h: number, dh: number, f: number, tMax: number, pos: number, mB: number, mQ: number, mT: number, eps: number): void;
   setThreads(n: number): void;
   info(): { config: string; corename: string; threads: number };
 }

@@ -12,7 +12,8 @@ import { Rng } from '../util/rng.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { boxStateAfter, maskBoxGrammar, nextBoxState } from '../text/box-grammar.js';
 import { disposeLeftPadded, leftPad, NEG_INF } from './sequence.js';
-import type { LayerCache, VisionLanguageModel } from './vlm.js';
+import type { KvCache } from './attention.js';
+import type { VisionLanguageModel } from './vlm.js';
 
 export interface GenerateOptions {
   /** Tokens to write at most (also limited by the model's maxLen). */
@@ -99,34 +100,31 @@ function generateBatch(model: VisionLanguageModel, tok: Tokenizer, inputs: reado
   const realLen = rows.map((r) => r.length);
   const boxState = opts.boxGrammar ? rows.map((r) => boxStateAfter(tok, r)) : null;
 
-  let cache: LayerCache[] | null = null;
-  let keyMask: tf.Tensor4D | null = null; // [BG,1,1,P+Lp+s] additive, cache mode
-  const zeroCol = tf.zeros([BG, 1, 1, 1]);
+  // Cached decoding: keys/values of every position so far live in a cache sized for the whole
+  // run; the additive key mask of all those positions (pads of the left-padded prompts) is built
+  // once, and each step's attention reads its first columns.
+  const P = model.numPrefix;
+  const cache: KvCache | null = useCache ? model.newCache(BG, P + lp.width + steps) : null;
+  const keyMask = useCache ? tf.tidy(() => tf.pad(model.prefixKeyMask(lp.keyMask), [[0, 0], [0, 0], [0, 0], [0, steps]])) : null; // [BG,1,1,P+Lp+steps]
   try {
     for (let s = 0; s < steps && done.some((d) => !d); s++) {
       let logits: Float32Array;
-      if (useCache) {
+      if (cache && keyMask) {
         const r = tf.tidy(() => {
           if (s === 0) {
             const x = tf.concat([prefix, model.embedText(lp.tokens, lp.posIds)], 1) as tf.Tensor3D;
-            const km = model.prefixKeyMask(lp.keyMask);
-            const mask = tf.add(model.prefixCausalMask(lp.width), km);
-            const { hidden, present } = model.decode(x, mask, null);
-            const last = tf.reshape(tf.slice(tf.reshape(hidden, [BG, x.shape[1], -1]), [0, x.shape[1] - 1, 0], [BG, 1, -1]), [BG, -1]) as tf.Tensor2D;
-            return { logits: model.logits(last), present, km };
+            const n = x.shape[1];
+            const mask = tf.add(model.prefixCausalMask(lp.width), tf.slice(keyMask, [0, 0, 0, 0], [BG, 1, 1, n]));
+            const hidden = model.decode(x, mask, cache);
+            const last = tf.reshape(tf.slice(tf.reshape(hidden, [BG, n, -1]), [0, n - 1, 0], [BG, 1, -1]), [BG, -1]) as tf.Tensor2D;
+            return model.logits(last);
           }
           const ids = tf.tensor2d(rows.map((_, b) => lastToken(gen[b], tok.padId)), [BG, 1], 'int32');
           const pos = tf.tensor2d(rows.map((_, b) => realLen[b] + s - 1), [BG, 1], 'int32');
-          const km = tf.concat([keyMask!, zeroCol], 3) as tf.Tensor4D;
-          const { hidden, present } = model.decode(model.embedText(ids, pos), km, cache);
-          return { logits: model.logits(hidden), present, km };
+          return model.logits(model.decode(model.embedText(ids, pos), keyMask, cache));
         });
-        if (cache) for (const c of cache) tf.dispose([c.k, c.v]);
-        keyMask?.dispose();
-        cache = r.present;
-        keyMask = r.km as tf.Tensor4D;
-        logits = r.logits.dataSync() as Float32Array;
-        r.logits.dispose();
+        logits = r.dataSync() as Float32Array;
+        r.dispose();
       } else {
         // Finished rows keep being fed pad ids on the right, exactly as in the cached path.
         const width = longest + s;
@@ -134,7 +132,7 @@ function generateBatch(model: VisionLanguageModel, tok: Tokenizer, inputs: reado
         const t = tf.tidy(() => {
           const x = tf.concat([prefix, model.embedText(lpx.tokens, lpx.posIds)], 1) as tf.Tensor3D;
           const mask = tf.add(model.prefixCausalMask(width), model.prefixKeyMask(lpx.keyMask));
-          const { hidden } = model.decode(x, mask, null);
+          const hidden = model.decode(x, mask, null);
           const last = tf.reshape(tf.slice(tf.reshape(hidden, [BG, x.shape[1], -1]), [0, x.shape[1] - 1, 0], [BG, 1, -1]), [BG, -1]) as tf.Tensor2D;
           return model.logits(last);
         });
@@ -160,9 +158,8 @@ function generateBatch(model: VisionLanguageModel, tok: Tokenizer, inputs: reado
       }
     }
   } finally {
-    if (cache) for (const c of cache as LayerCache[]) tf.dispose([c.k, c.v]);
+    cache?.dispose();
     keyMask?.dispose();
-    zeroCol.dispose();
     prefix.dispose();
     disposeLeftPadded(lp);
   }

@@ -43,7 +43,8 @@
  * `trainSft` (src/train/sft.ts) trains from records; stage 2 can call it with `init: stage1Dir` and
  * its own `hyper` (same shape as config.sft).
  */
-export { VisionLanguageModel, type LayerCache } from './vlm.js';
+export { VisionLanguageModel } from './vlm.js';
+export { KvCache } from './attention.js';
 export { specFromConfig, countParams, forwardMacs, numPatches, numPrefix, type ModelSpec } from './spec.js';
 export { generate, pick, type GenerateOptions, type GenerationInput, type Generation } from './generate.js';
 export { responseLogProbs, targetLogProbs, type ResponseLogProbs } from './logprobs.js';

@@ -5,14 +5,42 @@
 import * as tf from '@tensorflow/tfjs';
 import { boxGrammarMaskRows, boxStateAfter, nextBoxState } from '../text/box-grammar.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { hasFusedKernels, runKernel } from './layers.js';
 import { disposeLeftPadded, leftPad, NEG_INF } from './sequence.js';
 import type { VisionLanguageModel } from './vlm.js';
 
 /**
  * log softmax(logits / temperature)[target] for each row of logits [N, V] and int32 targets [N]
- * -> [N]. Written as logit − logsumexp with a one-hot pick (no gather gradient needed).
+ * -> [N] (a target outside [0, V) picks 0: −logsumexp). One fused kernel each way where the
+ * workbench's kernels are registered (the answer-token cross-entropy's whole forward and backward);
+ * elsewhere logit − logsumexp with a one-hot pick (no gather gradient needed).
  */
 export function targetLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
+  const fits = logits.rank === 2 && logits.dtype === 'float32' && targets.dtype === 'int32' && targets.rank === 1 && targets.shape[0] === logits.shape[0];
+  if (hasFusedKernels() && fits && temperature > 0 && Number.isFinite(temperature) && logits.shape[1] > 0) return targetLogProbsFused(logits, targets, temperature);
+  return targetLogProbsStock(logits, targets, temperature);
+}
+
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+function targetLogProbsFused(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature: number): tf.Tensor1D {
+  const attrs = { temperature };
+  const f = tf.customGrad(((logits: tf.Tensor2D, targets: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const [logp, lse] = runKernel<tf.Tensor[]>('DmxLogSoftmaxPick', { logits, targets }, attrs);
+    save([logits, targets, lse]);
+    return {
+      value: logp,
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
+        const [sl, st, sz] = saved;
+        return [runKernel<tf.Tensor>('DmxLogSoftmaxPickGrad', { logits: sl, targets: st, lse: sz, dy }, attrs), tf.zerosLike(st)];
+      },
+    };
+  }) as unknown as CustomGradientFunc) as unknown as (l: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor1D;
+  return f(logits, targets);
+}
+
+/** targetLogProbs composed from stock ops (the reference the fused kernel is tested against). */
+export function targetLogProbsStock(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
   const z = temperature === 1 ? logits : tf.div(logits, temperature);
   const lse = tf.logSumExp(z, 1);
   const picked = tf.sum(tf.mul(z, tf.oneHot(targets, logits.shape[1])), 1);

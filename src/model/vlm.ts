@@ -13,14 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
-import { bmm, embed, gelu, layerNorm, linear } from './layers.js';
+import { KvCache, selfAttention, type BlockWeights } from './attention.js';
+import { embed, gelu, layerNorm, linear } from './layers.js';
 import { normalizeSpec, numPatches, numPrefix, paramShapes, validateSpec, type ModelSpec } from './spec.js';
-
-/** Keys and values of one attention layer for the positions seen so far: [B, H, T, dh]. */
-export type LayerCache = {
-  k: tf.Tensor4D;
-  v: tf.Tensor4D;
-};
 
 const NEG = -1e9;
 
@@ -104,7 +99,7 @@ export class VisionLanguageModel {
     const centred = tf.sub(patches, 0.5) as tf.Tensor2D;
     let h = tf.add(tf.reshape(linear(centred, this.p('enc.patch.w'), this.p('enc.patch.b')), [B, P, d]), this.p('enc.pos'));
     let h2 = tf.reshape(h, [B * P, d]) as tf.Tensor2D;
-    for (let i = 0; i < this.spec.encoderLayers; i++) h2 = this.block(`enc.block${i}`, h2, B, P, null, null).out;
+    for (let i = 0; i < this.spec.encoderLayers; i++) h2 = this.block(`enc.block${i}`, h2, B, P, null, null, i);
     h2 = layerNorm(h2, this.p('enc.ln.g'), this.p('enc.ln.b'));
     // Patch merger: concatenate each m×m block of neighbouring patch features, then project.
     const gm = g / m;
@@ -125,21 +120,23 @@ export class VisionLanguageModel {
     return tf.add(tok, pos) as tf.Tensor3D;
   }
 
+  /** An empty KV cache for `batch` rows and at most `maxLen` positions (prefix included). */
+  newCache(batch: number, maxLen: number): KvCache {
+    return new KvCache(this.spec.nLayers, batch, maxLen, this.spec.dModel, this.spec.nHeads);
+  }
+
   /**
-   * Run the decoder blocks on inputs x [B, Tq, d] whose keys follow `past` (if any).
-   * mask: additive, broadcastable to [B, H, Tq, Tpast + Tq]. Returns the final-normed hidden
-   * states [B·Tq, d] and every layer's keys/values for all positions so far.
+   * Run the decoder blocks on inputs x [B, Tq, d]; with a cache, their keys follow the cache's
+   * positions and are added to it. mask: additive, broadcastable to [B, H, Tq, cached + Tq] (with a
+   * cache it may be wider: see KvCache.attend).
+   * Returns the final-normed hidden states [B·Tq, d].
    */
-  decode(x: tf.Tensor3D, mask: tf.Tensor, past: LayerCache[] | null): { hidden: tf.Tensor2D; present: LayerCache[] } {
+  decode(x: tf.Tensor3D, mask: tf.Tensor, cache: KvCache | null): tf.Tensor2D {
     const [B, Tq, d] = x.shape;
     let h = tf.reshape(x, [B * Tq, d]) as tf.Tensor2D;
-    const present: LayerCache[] = [];
-    for (let i = 0; i < this.spec.nLayers; i++) {
-      const r = this.block(`dec.block${i}`, h, B, Tq, mask, past ? past[i] : null);
-      h = r.out;
-      present.push(r.cache);
-    }
-    return { hidden: layerNorm(h, this.p('dec.ln.g'), this.p('dec.ln.b')), present };
+    for (let i = 0; i < this.spec.nLayers; i++) h = this.block(`dec.block${i}`, h, B, Tq, mask, cache, i);
+    cache?.advance(Tq);
+    return layerNorm(h, this.p('dec.ln.g'), this.p('dec.ln.b'));
   }
 
   /** Logits [N, V] from hidden states [N, d]. */
@@ -158,32 +155,29 @@ export class VisionLanguageModel {
     const P = this.numPrefix;
     const x = tf.concat([this.encodeImages(pixels), this.embedText(tokens, left?.posIds)], 1) as tf.Tensor3D;
     const mask = left ? tf.add(this.prefixCausalMask(T), this.prefixKeyMask(left.keyMask)) : this.prefixCausalMask(T);
-    const { hidden } = this.decode(x, mask, null);
+    const hidden = this.decode(x, mask, null);
     const text = tf.slice(tf.reshape(hidden, [B, P + T, this.spec.dModel]), [0, P, 0], [B, T, this.spec.dModel]);
     return this.logits(tf.reshape(text, [B * T, this.spec.dModel]) as tf.Tensor2D);
   }
 
-  /** One pre-norm transformer block on h [B·T, d]. */
-  private block(name: string, h: tf.Tensor2D, B: number, T: number, mask: tf.Tensor | null, past: LayerCache | null): { out: tf.Tensor2D; cache: LayerCache } {
-    const { dModel: d, nHeads: H } = this.spec;
-    const dh = d / H;
+  private blockWeights(name: string): BlockWeights {
+    const p = (k: string) => this.p(`${name}.${k}`);
+    return {
+      ln1g: p('ln1.g'), ln1b: p('ln1.b'), wqkv: p('attn.wqkv'), bqkv: p('attn.bqkv'), wo: p('attn.wo'), bo: p('attn.bo'),
+      ln2g: p('ln2.g'), ln2b: p('ln2.b'), w1: p('mlp.w1'), b1: p('mlp.b1'), w2: p('mlp.w2'), b2: p('mlp.b2'),
+    } as BlockWeights;
+  }
+
+  /** One pre-norm transformer block on h [B·T, d] (layer `layer` of a decoder cache, if any). */
+  private block(name: string, h: tf.Tensor2D, B: number, T: number, mask: tf.Tensor | null, cache: KvCache | null, layer: number): tf.Tensor2D {
+    const whole = cache?.block(layer, h, T, mask, this.blockWeights(name));
+    if (whole) return whole;
     const a = layerNorm(h, this.p(`${name}.ln1.g`), this.p(`${name}.ln1.b`));
     const qkv = linear(a, this.p(`${name}.attn.wqkv`), this.p(`${name}.attn.bqkv`));
-    const heads = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
-    const [q0, k0, v0] = tf.unstack(heads, 0) as tf.Tensor4D[];
-    const k = past ? (tf.concat([past.k, k0], 2) as tf.Tensor4D) : k0;
-    const v = past ? (tf.concat([past.v, v0], 2) as tf.Tensor4D) : v0;
-    const Tk = k.shape[2];
-    const q = tf.reshape(tf.mul(q0, 1 / Math.sqrt(dh)), [B * H, T, dh]) as tf.Tensor3D;
-    const kT = tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [B * H, dh, Tk]) as tf.Tensor3D;
-    let scores = tf.reshape(bmm(q, kT), [B, H, T, Tk]);
-    if (mask) scores = tf.add(scores, mask);
-    const probs = tf.reshape(tf.softmax(scores), [B * H, T, Tk]) as tf.Tensor3D;
-    const ctx = bmm(probs, tf.reshape(v, [B * H, Tk, dh]) as tf.Tensor3D);
-    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+    const merged = cache ? cache.attend(layer, qkv, T, mask) : selfAttention(qkv, B, T, this.spec.nHeads, mask);
     const h1 = tf.add(h, linear(merged, this.p(`${name}.attn.wo`), this.p(`${name}.attn.bo`))) as tf.Tensor2D;
     const m = layerNorm(h1, this.p(`${name}.ln2.g`), this.p(`${name}.ln2.b`));
     const f = linear(gelu(linear(m, this.p(`${name}.mlp.w1`), this.p(`${name}.mlp.b1`))), this.p(`${name}.mlp.w2`), this.p(`${name}.mlp.b2`));
-    return { out: tf.add(h1, f) as tf.Tensor2D, cache: { k, v } };
+    return tf.add(h1, f) as tf.Tensor2D;
   }
 }

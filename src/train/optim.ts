@@ -2,9 +2,11 @@
  * AdamW (decoupled weight decay, Loshchilov & Hutter) over named variables, with global-norm
  * gradient clipping. The moment estimates are tf.Variables updated in place, and the constant
  * scalars are made once, so a step allocates no lasting tensors. Its state (step count and moments)
- * is exported and restored by checkpoints.
+ * is exported and restored by checkpoints. Where the workbench's fused kernels are registered
+ * (src/kernels/fused.ts) the whole update over every parameter is one native call.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hasFusedKernels, runKernel } from '../model/layers.js';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -49,6 +51,7 @@ export class AdamW {
     const { b1, b2, c1, c2, eps } = this.consts;
     const bc1 = 1 - Math.pow(this.b1, this.step);
     const bc2 = 1 - Math.pow(this.b2, this.step);
+    if (hasFusedKernels() && this.applyFused(grads, lr, bc1, bc2)) return;
     tf.tidy(() => {
       const stepSize = tf.scalar(lr / bc1);
       const sqrtBc2 = tf.scalar(Math.sqrt(bc2));
@@ -67,6 +70,47 @@ export class AdamW {
         p.assign(tf.sub(base, tf.mul(stepSize, tf.div(m1, denom))));
       }
     });
+  }
+
+  /**
+   * The same update as one DmxAdamW kernel call (same float32 arithmetic, element by element);
+   * false, having done nothing, when a gradient is not float32 or not the parameter's shape.
+   */
+  private applyFused(grads: Map<string, tf.Tensor>, lr: number, bc1: number, bc2: number): boolean {
+    const names = [...this.params.keys()].filter((n) => grads.has(n));
+    const fits = (n: string) => {
+      const g = grads.get(n)!;
+      const p = this.params.get(n)!;
+      return g.dtype === 'float32' && p.dtype === 'float32' && tf.util.arraysEqual(g.shape, p.shape);
+    };
+    if (!names.every(fits)) return false;
+    const wd = this.opts.weightDecay;
+    const inputs: Record<string, tf.Tensor> = {};
+    names.forEach((n, i) => {
+      inputs[`p${i}`] = this.params.get(n)!;
+      inputs[`g${i}`] = grads.get(n)!;
+      inputs[`m${i}`] = this.m.get(n)!;
+      inputs[`v${i}`] = this.v.get(n)!;
+    });
+    const attrs = {
+      count: names.length,
+      decay: names.map((n) => (this.decayed.has(n) && wd > 0 ? 1 : 0)),
+      b1: this.b1,
+      b2: this.b2,
+      eps: this.opts.eps ?? 1e-8,
+      stepSize: lr / bc1,
+      sqrtBc2: Math.sqrt(bc2),
+      decayFactor: 1 - lr * wd,
+    };
+    tf.tidy(() => {
+      const out = runKernel<tf.Tensor[]>('DmxAdamW', inputs, attrs);
+      names.forEach((n, i) => {
+        this.params.get(n)!.assign(out[3 * i]);
+        this.m.get(n)!.assign(out[3 * i + 1]);
+        this.v.get(n)!.assign(out[3 * i + 2]);
+      });
+    });
+    return true;
   }
 
   /** Moments in a fixed order (for checkpoints). */

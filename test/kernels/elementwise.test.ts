@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels-helpers.js';
 
 describe('kernels: GatherV2 on wasm vs tfjs cpu', () => {
   useFastKernels();

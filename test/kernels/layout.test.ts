@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { collapseReduce, collapseTranspose } from '../../src/kernels/layout_native.js';
-import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
+import { collapseReduce, collapseTranspose } from '../../src/kernels/layout-native.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels-helpers.js';
 
 describe('kernels: shape collapsing for transpose and sum', () => {
   it('merges dims that stay together and drops size-1 dims', () => {

@@ -14,7 +14,7 @@ import { trainTokenizer } from '../../src/text/tokenizer.js';
 import { AdamW, clipByGlobalNorm } from '../../src/train/optim.js';
 import { answerLoss } from '../../src/train/sft.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose } from './kernels_helpers.js';
+import { assertClose } from './kernels-helpers.js';
 
 const tok = trainTokenizer(['Is there a pleural effusion? yes no', 'Describe the findings.'], { vocabSize: 800, coordBins: 16 });
 const spec = { vocabSize: tok.vocabSize, imageSize: 32, patchSize: 8, mergePatches: 2, dModel: 32, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 64, maxLen: 48 };

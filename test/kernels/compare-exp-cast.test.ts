@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { broadcastStrides } from '../../src/kernels/elementwise_native.js';
-import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels_helpers.js';
+import { broadcastStrides } from '../../src/kernels/elementwise-native.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels, describeWithAddon } from './kernels-helpers.js';
 
 describe('kernels: broadcast strides', () => {
   it('broadcasts, drops size-1 dims and merges contiguous dims', () => {

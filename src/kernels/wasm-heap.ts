@@ -17,6 +17,8 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): WasmTensorData | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData?(dataId: object, force?: boolean): boolean;
+  /** References to a tensor's data (tensors sharing it after reshape/clone); 1 = only one. */
+  refCount?(dataId: object): number;
 }
 
 export function isWasmBackendLike(b: unknown): b is WasmBackendLike {

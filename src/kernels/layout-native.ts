@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './native.js';
-import { heapBuffer, heapOffset, isWasmBackendLike } from './wasm_heap.js';
+import { heapBuffer, heapOffset, isWasmBackendLike } from './wasm-heap.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 const MAX_RANK = 8;

@@ -204,6 +204,46 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+typedef struct {
+  dmx_range_fn fn;
+  void *ctx;
+  int64_t lo, hi;
+  int tid;
+} RangeJob;
+
+static void *range_main(void *arg) {
+  RangeJob *j = (RangeJob *)arg;
+  j->fn(j->ctx, j->lo, j->hi, j->tid);
+  return NULL;
+}
+
+int dmx_threads(void) { return g_threads; }
+
+void dmx_blas_single(void) { set_blas_threads(1); }
+
+/* Starting a thread costs tens of microseconds (far more on a loaded machine, where the second
+   thread may wait for a core): below ~2e6 multiply-adds (about a millisecond) one thread does it. */
+void dmx_parallel(int64_t n, double work, dmx_range_fn fn, void *ctx) {
+  int nt = g_threads;
+  if (nt > n) nt = (int)n;
+  set_blas_threads(1);
+  if (nt <= 1 || work < 2.0e6) {
+    fn(ctx, 0, n, 0);
+    return;
+  }
+  pthread_t tids[32];
+  RangeJob jobs[32];
+  int started[32] = {0};
+  for (int t = 0; t < nt; t++) jobs[t] = (RangeJob){fn, ctx, n * t / nt, n * (t + 1) / nt, t};
+  for (int t = 1; t < nt; t++) {
+    started[t] = pthread_create(&tids[t], NULL, range_main, &jobs[t]) == 0;
+    if (!started[t]) range_main(&jobs[t]);
+  }
+  range_main(&jobs[0]);
+  for (int t = 1; t < nt; t++)
+    if (started[t]) pthread_join(tids[t], NULL);
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -239,6 +279,17 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"tanh", NULL, dmx_Tanh, NULL, NULL, NULL, napi_default, NULL},
       {"exp", NULL, dmx_Exp, NULL, NULL, NULL, napi_default, NULL},
       {"compare", NULL, dmx_Compare, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, dmx_LayerNorm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormGrad", NULL, dmx_LayerNormGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"gelu", NULL, dmx_Gelu, NULL, NULL, NULL, napi_default, NULL},
+      {"geluGrad", NULL, dmx_GeluGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"logSoftmaxPick", NULL, dmx_LogSoftmaxPick, NULL, NULL, NULL, napi_default, NULL},
+      {"logSoftmaxPickGrad", NULL, dmx_LogSoftmaxPickGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, dmx_AdamW, NULL, NULL, NULL, napi_default, NULL},
+      {"attention", NULL, dmx_Attention, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionGrad", NULL, dmx_AttentionGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"attendCache", NULL, dmx_AttendCache, NULL, NULL, NULL, napi_default, NULL},
+      {"decoderStep", NULL, dmx_DecoderStep, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   g_blas_threads = -1;

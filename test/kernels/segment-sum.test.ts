@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { segmentSumInto } from '../../src/kernels/segment_sum.js';
-import { assertClose, onBackend, randomArray, sizeOf, useFastKernels } from './kernels_helpers.js';
+import { segmentSumInto } from '../../src/kernels/segment-sum.js';
+import { assertClose, onBackend, randomArray, sizeOf, useFastKernels } from './kernels-helpers.js';
 
 describe('kernels: UnsortedSegmentSum on wasm vs tfjs cpu', () => {
   useFastKernels();

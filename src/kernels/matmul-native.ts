@@ -9,8 +9,8 @@
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './native.js';
-import { planMatMul } from './matmul_plan.js';
-import { heapBuffer, heapOffset, isWasmBackendLike, type WasmBackendLike } from './wasm_heap.js';
+import { planMatMul } from './matmul-plan.js';
+import { heapBuffer, heapOffset, isWasmBackendLike, type WasmBackendLike } from './wasm-heap.js';
 
 /** Activation codes understood by the addon's fused epilogue. */
 export const FUSED_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, prelu: 5 };

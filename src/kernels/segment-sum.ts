@@ -6,7 +6,7 @@
  * has x's dtype. Anything else is a clear error (the stock wasm backend has no kernel to defer to).
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { heapBuffer, heapOffset, isWasmBackendLike } from './wasm_heap.js';
+import { heapBuffer, heapOffset, isWasmBackendLike } from './wasm-heap.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 

@@ -12,6 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { sharedPath } from '../util/paths.js';
 import { parseCsv } from '../labels/label-files.js';
+// natural's TF-IDF module alone: the package's index also loads optional storage back-ends that print on import.
+import { TfIdf } from 'natural/lib/natural/tfidf/index.js';
 
 export interface IuStudy {
   id: string;
@@ -56,28 +58,29 @@ export function constantReport(train: readonly IuStudy[]): string {
   return best;
 }
 
-/** TF-IDF vectors (log-scaled idf, L2-normalized) of token lists. */
-function tfidf(docs: string[][], idf?: Map<string, number>): { vecs: Map<string, number>[]; idf: Map<string, number> } {
-  if (!idf) {
-    const df = new Map<string, number>();
-    for (const d of docs) for (const w of new Set(d)) df.set(w, (df.get(w) ?? 0) + 1);
-    idf = new Map([...df].map(([w, c]) => [w, Math.log((1 + docs.length) / (1 + c)) + 1]));
-  }
-  const vecs = docs.map((d) => {
+/**
+ * TF-IDF vectors of token lists, L2-normalized, with natural's idf (1 + ln(N / (1 + df)) over the
+ * training documents); a test token the training documents never use has no weight.
+ */
+function tfidfVectors(train: string[][], docs: string[][]): Map<string, number>[] {
+  const model = new TfIdf();
+  for (const d of train) model.addDocument(d);
+  const seen = new Set(train.flat());
+  return docs.map((d) => {
     const v = new Map<string, number>();
-    for (const w of d) if (idf!.has(w)) v.set(w, (v.get(w) ?? 0) + idf!.get(w)!);
+    for (const w of d) if (seen.has(w)) v.set(w, (v.get(w) ?? 0) + model.idf(w));
     const norm = Math.sqrt([...v.values()].reduce((s, x) => s + x * x, 0)) || 1;
     for (const [w, x] of v) v.set(w, x / norm);
     return v;
   });
-  return { vecs, idf };
 }
 
 /** For each test study, the findings of the training study with the nearest indication. */
 export function indicationRetriever(train: readonly IuStudy[], test: readonly IuStudy[]): string[] {
   const fallback = constantReport(train);
-  const { vecs, idf } = tfidf(train.map((s) => words(s.indication)));
-  const { vecs: q } = tfidf(test.map((s) => words(s.indication)), idf);
+  const trainDocs = train.map((s) => words(s.indication));
+  const vecs = tfidfVectors(trainDocs, trainDocs);
+  const q = tfidfVectors(trainDocs, test.map((s) => words(s.indication)));
   return q.map((qv) => {
     if (qv.size === 0) return fallback;
     let best = -1;

@@ -30,6 +30,9 @@ export interface PairedEstimate {
   perSeed: number[];
   /** Degrees of freedom of the t quantile. */
   df: number;
+  /** The two parts of SE²: between seeds (s²(D_s)/S) and over items (the jackknife). */
+  seedVariance: number;
+  itemVariance: number;
 }
 
 /** Seeded, deterministic assignment of item indices to K near-equal blocks (round-robin in index order). */
@@ -73,7 +76,7 @@ export function pairedEstimate(n: number, seeds: number, measure: (leaveOut: num
   const parts = [S > 1 ? { v: seedVar, df: S - 1 } : null, J > 1 ? { v: itemVar, df: J - 1 } : null].filter((p): p is { v: number; df: number } => p !== null && p.v > 0);
   const df = parts.length ? variance ** 2 / parts.reduce((a, p) => a + p.v ** 2 / p.df, 0) : Math.max(1, J - 1);
   const t = tQuantile(0.975, df);
-  return { mean, se, lo: mean - t * se, hi: mean + t * se, seeds: S, items: n, perSeed, df };
+  return { mean, se, lo: mean - t * se, hi: mean + t * se, seeds: S, items: n, perSeed, df, seedVariance: seedVar, itemVariance: itemVar };
 }
 
 /** ln Γ(x) (Lanczos, g = 7), for the t distribution. */

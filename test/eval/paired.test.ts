@@ -31,6 +31,8 @@ describe('paired estimates over items and seeds', () => {
     assert.deepEqual(e.perSeed, [0.25, 0]);
     close(e.mean, 0.125, 1e-12, 'mean');
     close(e.se, Math.sqrt(0.015625 + 0.140625), 1e-12, 'se');
+    close(e.seedVariance, 0.015625, 1e-12, 'seed part');
+    close(e.itemVariance, 0.140625, 1e-12, 'item part');
     close(e.df, 0.15625 ** 2 / (0.015625 ** 2 + 0.140625 ** 2), 1e-9, 'Welch–Satterthwaite df');
     close(e.hi - e.mean, tQuantile(0.975, e.df) * e.se, 1e-9, 'half width');
   });

@@ -54,6 +54,8 @@ export interface GrpoPolicy {
   readonly params: Map<string, tf.Variable>;
   /** Names of the weights AdamW decays (matrices); none when absent. */
   readonly decayed?: Set<string>;
+  /** The longest sequence (prompt + response) the policy scores at once, when it has a limit. */
+  readonly maxLen?: number;
   /** G responses for each prompt, prompt-major. */
   sample(prompts: readonly GrpoPrompt[], G: number, opts: SampleOptions): SampledResponse[];
   /**
@@ -81,6 +83,10 @@ export class VlmPolicy implements GrpoPolicy {
 
   get decayed(): Set<string> {
     return this.model.decayed;
+  }
+
+  get maxLen(): number {
+    return this.model.spec.maxLen;
   }
 
   sample(prompts: readonly GrpoPrompt[], G: number, opts: SampleOptions): SampledResponse[] {

@@ -68,14 +68,6 @@ function padRows(rows: readonly number[][], R: number): Float32Array {
   return out;
 }
 
-/** [start, end) row ranges of at most `size` rows covering 0…n (size 0: one range). */
-export function rowChunks(n: number, size: number): [number, number][] {
-  const step = size > 0 ? size : n;
-  const out: [number, number][] = [];
-  for (let a = 0; a < n; a += step) out.push([a, Math.min(n, a + step)]);
-  return out;
-}
-
 interface Chunk {
   rows: number[];
   oldLp: tf.Tensor2D;
@@ -99,11 +91,33 @@ export function miniBatchRows(nPrompts: number, groupSize: number, k: number): n
   return out;
 }
 
-function makeChunks(batch: ScoredRollout, rows: number[], reference: GrpoPolicy | null, o: UpdateOptions): Chunk[] {
+/**
+ * Chunks of at most `size` rows (0: no limit) whose prompts and responses fit one left-padded
+ * sequence: the longest prompt plus the longest response of a chunk must fit the model's context
+ * (rows from one rollout always do; rows from several rollouts, e.g. under dynamic sampling, may not).
+ */
+export function fittingChunks(rows: readonly number[], size: number, promptLen: (k: number) => number, responseLen: (k: number) => number, maxLen = Infinity): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  let [lp, r] = [0, 0];
+  for (const k of rows) {
+    const [lp2, r2] = [Math.max(lp, promptLen(k)), Math.max(r, responseLen(k))];
+    if (cur.length && ((size > 0 && cur.length >= size) || lp2 + r2 - 1 > maxLen)) {
+      out.push(cur);
+      [cur, lp, r] = [[], 0, 0];
+    }
+    cur.push(k);
+    [lp, r] = [Math.max(lp, promptLen(k)), Math.max(r, responseLen(k))];
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function makeChunks(batch: ScoredRollout, rows: number[], policy: GrpoPolicy, reference: GrpoPolicy | null, o: UpdateOptions): Chunk[] {
   const tokensOf = (k: number) => batch.responses[k].tokens;
   const total = Math.max(1, rows.reduce((a, k) => a + tokensOf(k).length, 0));
-  return rowChunks(rows.length, o.updateBatch).map(([a, b]) => {
-    const part = rows.slice(a, b);
+  const promptLen = (k: number) => batch.prompts[batch.responses[k].promptIndex].prompt.length;
+  return fittingChunks(rows, o.updateBatch, promptLen, (k) => tokensOf(k).length, policy.maxLen).map((part) => {
     const toks = part.map(tokensOf);
     const R = Math.max(1, ...toks.map((t) => t.length));
     const chunkTokens = toks.reduce((x, t) => x + t.length, 0);
@@ -182,7 +196,7 @@ export function policyUpdate(
   o: UpdateOptions,
 ): UpdateStats {
   const t0 = performance.now();
-  const parts = miniBatchRows(batch.prompts.length, batch.groupSize, o.miniBatches).map((rows) => makeChunks(batch, rows, reference, o));
+  const parts = miniBatchRows(batch.prompts.length, batch.groupSize, o.miniBatches).map((rows) => makeChunks(batch, rows, policy, reference, o));
   const out: UpdateStats = { loss: 0, surrogate: 0, kl: null, clipFraction: 0, ratioMean: 1, gradNorm: 0, optimizerSteps: 0, seconds: 0 };
   let clipSum = 0;
   try {

@@ -143,13 +143,18 @@ describe('per-token helpers', () => {
 });
 
 describe('GRPO mini-batches', () => {
-  it('split the prompt groups into consecutive near-equal parts, each group whole (hand-worked)', async () => {
-    const { miniBatchRows, rowChunks } = await import('../../../src/train/grpo/update.js');
+  it('split the prompt groups into consecutive near-equal parts, each group whole, and chunks that fit the context (hand-worked)', async () => {
+    const { miniBatchRows, fittingChunks } = await import('../../../src/train/grpo/update.js');
     assert.deepEqual(miniBatchRows(3, 2, 2), [[0, 1, 2, 3], [4, 5]], 'groups 0-1, then group 2 (Math.round(1.5) = 2)');
     assert.deepEqual(miniBatchRows(4, 2, 2), [[0, 1, 2, 3], [4, 5, 6, 7]]);
     assert.deepEqual(miniBatchRows(2, 3, 1), [[0, 1, 2, 3, 4, 5]]);
     assert.deepEqual(miniBatchRows(2, 1, 5), [[0], [1]], 'no more parts than groups');
-    assert.deepEqual(rowChunks(5, 2), [[0, 2], [2, 4], [4, 5]]);
-    assert.deepEqual(rowChunks(5, 0), [[0, 5]]);
+    const one = () => 1;
+    assert.deepEqual(fittingChunks([0, 1, 2, 3, 4], 2, one, one), [[0, 1], [2, 3], [4]]);
+    assert.deepEqual(fittingChunks([0, 1, 2, 3, 4], 0, one, one), [[0, 1, 2, 3, 4]]);
+    // Row 2's long prompt and row 3's long response do not fit one left-padded sequence of 100.
+    const prompt = [10, 10, 50, 10, 10];
+    const response = [5, 5, 5, 80, 5];
+    assert.deepEqual(fittingChunks([0, 1, 2, 3, 4], 2, (k) => prompt[k], (k) => response[k], 100), [[0, 1], [2], [3, 4]]);
   });
 });

@@ -31,6 +31,13 @@ export interface Config {
     frame: number;
     /** Fraction of studies with no finding. */
     normalFraction: number;
+    /**
+     * Not in the paper: the VQA sets (training, validation, benchmark) also ask questions whose answer
+     * follows from the located findings — a count in one lung, a comparison of the two lungs, a size
+     * against a threshold, the finding in a zone (src/data/grounded-questions.ts). Off: the sets are
+     * those of before the option, byte for byte.
+     */
+    groundedVqa: boolean;
   };
   benchmark: {
     /** Studies held out for the XrayBench-shaped test set. */
@@ -251,7 +258,7 @@ export const DEFAULTS: Config = {
   profile: 'default',
   seed: 7,
   paths: { data: 'data', figures: 'figures', shared: '../shared' },
-  cohort: { n: 4000, frame: 512, normalFraction: 0.3 },
+  cohort: { n: 4000, frame: 512, normalFraction: 0.3, groundedVqa: false },
   benchmark: { testStudies: 400, valStudies: 200, vqaPerStudy: 2, total: 1800, vqaShare: 0.6667 },
   model: { imageSize: 64, patchSize: 16, mergePatches: 1, dModel: 128, nLayers: 2, encoderLayers: 1, nHeads: 4, dFf: 512, maxLen: 160, vocabSize: 1400, coordBins: 512, overflow: 'truncate', boxGrammar: true },
   sft: { epochs: 1, batchSize: 32, lr: 2e-3, warmupSteps: 30, minLrFrac: 0.05, weightDecay: 0.01, clipNorm: 1.0, evalEvery: 200, valItems: 256, evalSamples: 3, saveEvery: 200, maxItems: 0, lengthBucket: 8 },

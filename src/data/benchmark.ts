@@ -50,6 +50,8 @@ export interface BenchmarkOptions {
   sizes?: Partial<Record<XrayBenchSplit, number>>;
   /** Fraction of each synthetic VQA split drawn from NIH studies when given (default 0.25). */
   nihShare?: number;
+  /** Grounded questions in the synthetic VQA splits (InstructionOptions.groundedVqa; default false). */
+  groundedVqa?: boolean;
 }
 
 export interface SplitSummary {
@@ -136,7 +138,7 @@ export function buildBenchmark(sources: BenchmarkSources, opts: BenchmarkOptions
       for (let round = 0; round < 4 && out.length < want; round++) {
         for (const s of studies) {
           if (out.length >= want) break;
-          const items = buildVqa(s, set, round + 1, Rng.derive(opts.seed, `${split}:${s.id}`), { seed: opts.seed });
+          const items = buildVqa(s, set, round + 1, Rng.derive(opts.seed, `${split}:${s.id}`), { seed: opts.seed, groundedVqa: opts.groundedVqa });
           if (items[round]) out.push(withRoot(src.root, items[round]));
         }
       }

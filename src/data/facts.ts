@@ -20,8 +20,16 @@ export interface Fact {
   level?: string;
   /** Finer type (device variant, nodule size in mm). */
   detail?: string;
+  /** Size in millimetres where the ground truth gives one (nodule, mass). */
+  mm?: number;
   boxes: Box[];
 }
+
+/**
+ * Findings counted as in a lung (the pleural ones included, as "List all abnormalities in the left
+ * lung" counts them): what lung-level questions ask about.
+ */
+export const LUNG_FINDINGS: readonly string[] = ['consolidation', 'lung opacity', 'atelectasis', 'edema', 'nodule', 'mass', 'pleural effusion', 'pneumothorax'];
 
 const CATEGORY: Record<string, Fact['category']> = {
   cardiomegaly: 'cardiac',
@@ -71,6 +79,7 @@ function fromMeta(m: FindingMeta): Fact {
   if (m.size || m.severity) fact.level = m.size ?? m.severity;
   if (m.variant) fact.detail = m.variant;
   else if (m.mm !== undefined) fact.detail = `${m.mm} mm`;
+  if (m.mm !== undefined) fact.mm = m.mm;
   return fact;
 }
 

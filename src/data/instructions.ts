@@ -3,10 +3,12 @@
  * generation (findings; impression), VQA in the question types of MIMIC-Ext-MIMIC-CXR-VQA
  * (presence, abnormality, attribute, anatomy, size, plane, gender) and Medical-CXR-VQA (presence,
  * abnormality, location, view, level, type) with closed, open and multi-object (`a|b|c`) answers,
- * and grounding (finding -> box).
+ * and grounding (finding -> box). With `groundedVqa`, the VQA types also ask questions whose answer
+ * follows from the located findings (grounded-questions.ts).
  */
 import { Rng } from '../util/rng.js';
-import { studyFacts, type Fact } from './facts.js';
+import { LUNG_FINDINGS, studyFacts, type Fact } from './facts.js';
+import { GROUNDED_SHARE, groundedQuestions, pickGrounded } from './grounded-questions.js';
 import type { AnswerKind, FindingBox, InstructionRecord, Study, Task } from './types.js';
 
 export const EXT_VQA_TYPES = ['presence', 'abnormality', 'attribute', 'anatomy', 'size', 'plane', 'gender'] as const;
@@ -21,6 +23,12 @@ export interface InstructionOptions {
   vqaPerStudy?: number;
   /** Prefix joined to each study's image path (e.g. the dataset directory); default none. */
   imagePrefix?: string;
+  /**
+   * Add grounded questions (src/data/grounded-questions.ts: counts, comparisons of the two lungs,
+   * sizes against a threshold, the finding in a zone) to the candidates of the types that have them;
+   * default false (`cohort.groundedVqa`).
+   */
+  groundedVqa?: boolean;
 }
 
 /** How the answer is scored, from its shape: `a|b` lists, ≤ 2 tokens short, else free text. */
@@ -53,7 +61,6 @@ interface Qa {
 
 const listOr = (xs: string[], none = 'none') => (xs.length ? [...new Set(xs)].sort().join('|') : none);
 const boxesOf = (f: Fact): FindingBox[] => f.boxes.map((box) => ({ finding: f.name, box }));
-const LUNG_FINDINGS = ['consolidation', 'lung opacity', 'atelectasis', 'edema', 'nodule', 'mass', 'pleural effusion', 'pneumothorax'];
 
 /** Candidate questions of one type for a study (empty when the study cannot support the type). */
 function questions(set: VqaSet, type: string, s: Study, present: Fact[], absent: string[], rng: Rng): Qa[] {
@@ -155,12 +162,18 @@ export function buildVqa(s: Study, set: VqaSet, n: number, rng: Rng, opts: Instr
   for (const type of types) {
     if (out.length >= n) break;
     const cands = questions(set, type, s, present, absent, rng);
-    if (!cands.length) continue;
-    // Balance closed questions: pick yes and no with equal chance when both exist.
-    const yes = cands.filter((c) => c.a === 'yes');
-    const no = cands.filter((c) => c.a === 'no');
-    const pool = yes.length && no.length ? (rng.bool(0.5) ? yes : no) : cands;
-    const qa = rng.pick(pool);
+    // Off (the default), no grounded candidates and no extra draws: the records are those of before the option.
+    const grounded = opts.groundedVqa ? groundedQuestions(set, type, s) : [];
+    if (!cands.length && !grounded.length) continue;
+    let qa: Qa;
+    if (grounded.length && (!cands.length || rng.bool(GROUNDED_SHARE))) qa = pickGrounded(grounded, rng);
+    else {
+      // Balance closed questions: pick yes and no with equal chance when both exist.
+      const yes = cands.filter((c) => c.a === 'yes');
+      const no = cands.filter((c) => c.a === 'no');
+      const pool = yes.length && no.length ? (rng.bool(0.5) ? yes : no) : cands;
+      qa = rng.pick(pool);
+    }
     out.push(record(s, 'vqa', out.length, qa.type, qa.q, qa.a, qa.boxes, opts, set, qa.list ? 'list' : undefined));
   }
   return out;

@@ -104,14 +104,15 @@ function deriveDatasets(config: Config, dir: string, studies: Study[], opts: Pre
   const leaked = leakedPatients(splits);
   if (leaked.length) throw new Error(`patient split leaks ${leaked.length} patients (${leaked.slice(0, 3).join(', ')})`);
   const vqaPerStudy = config.benchmark.vqaPerStudy;
-  const train = buildInstructions(splits.train, { seed: config.seed, vqaPerStudy });
-  const val = buildInstructions(splits.val, { seed: config.seed + 1, vqaPerStudy });
+  const groundedVqa = config.cohort.groundedVqa;
+  const train = buildInstructions(splits.train, { seed: config.seed, vqaPerStudy, groundedVqa });
+  const val = buildInstructions(splits.val, { seed: config.seed + 1, vqaPerStudy, groundedVqa });
   const sources: BenchmarkSources = { cohort: { studies: splits.test, root: '' } };
   const nihRoot = opts.useShared === false ? null : sharedPath('data', 'nih-cxr');
   // NIH boxes rescaled to the cohort's frame (512: the paper's bound), so every test item shares one frame.
   if (nihRoot) sources.nih = { studies: loadNih(nihRoot, { scaleTo: config.cohort.frame }).items, root: nihRoot };
   const skipped = addRealSources(sources, opts.real ?? {}, opts.lenient);
-  const { records, summary } = buildBenchmark(sources, { seed: config.seed, total: config.benchmark.total, vqaShare: config.benchmark.vqaShare });
+  const { records, summary } = buildBenchmark(sources, { seed: config.seed, total: config.benchmark.total, vqaShare: config.benchmark.vqaShare, groundedVqa });
   writeJson(join(dir, 'splits.json'), {
     seed: config.seed,
     patients: Object.fromEntries((['train', 'val', 'test'] as const).map((k) => [k, [...new Set(splits[k].map((s) => s.patientId))]])),

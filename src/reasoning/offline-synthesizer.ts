@@ -5,12 +5,16 @@
  * labels, and ends with the true answer in `\boxed{}`. Wording varies by a seeded stream per item
  * (same seed and item id, same text).
  *
+ * Grounded questions (src/data/grounded-questions.ts) get reasoning that lists the located findings
+ * and derives the answer from them (grounded-reasoning.ts).
+ *
  * Styles: 'full' (paragraph reasoning, as an LLM teacher would write) and 'concise' (one short
  * clause per region, for the miniature model whose context is a few hundred tokens).
  */
 import type { FindingBox, Labels, Observation, Study } from '../data/types.js';
 import { formatBox } from '../text/parse.js';
 import { Rng } from '../util/rng.js';
+import { groundedReasoning } from './grounded-reasoning.js';
 import { describeAbsent, describeRegion, normalizeFinding, sideOfBox } from './regions.js';
 import { truthBoxes, type ReasoningSynthesizer, type SynthesisInput, type SynthesisOutput } from './synthesizer.js';
 
@@ -87,6 +91,13 @@ export class OfflineSynthesizer implements ReasoningSynthesizer {
 
     const opener = this.opener(input, rng);
     if (opener) lines.push(opener);
+    // Grounded questions (counts, comparisons, sizes against a threshold, zones): the reasoning
+    // lists the located findings and derives the answer from them.
+    const grounded = groundedReasoning(record, study, rng, full);
+    if (grounded) {
+      const lead = full ? rng.pick(['', 'Final answer: ', 'Answer: ']) : '';
+      return `<think>\n${[...lines, ...grounded].join(full ? '\n' : ' ')}\n</think>\n${lead}\\boxed{${record.answer}}`;
+    }
     if (full && study && study.sex !== 'U' && study.view !== 'U' && study.age >= 0 && (record.task.startsWith('report') || rng.bool(0.3))) {
       const sex = study.sex === 'F' ? 'female' : 'male';
       lines.push(rng.pick([`This is a ${study.view} frontal chest radiograph of a ${sex} patient.`, `The film is a ${study.view} projection; the patient is ${sex}, ${study.age} years old.`]));

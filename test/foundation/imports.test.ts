@@ -10,6 +10,8 @@ import { dirname, join, normalize, relative } from 'node:path';
 /** Bottom first: a folder may import from its own layer's folders' files only when listed left of it or itself. */
 export const LAYERS: string[][] = [
   ['util'],
+  ['config-schema.ts'],
+  ['config-checks.ts'],
   ['config.ts'],
   ['run-layout.ts'],
   ['kernels'],

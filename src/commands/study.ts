@@ -2,9 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolveConfig } from '../config.js';
 import { initBackend } from '../backend.js';
-import { checkPlan, defaultBaseRun, runStudy, type StudyPlan, type Variant } from '../job/study.js';
+import { checkPlan, defaultBaseRun, runStudy, writeStudyFiles, type StudyPlan, type Variant } from '../job/study.js';
+import { readPredictionsManifest, studyFromPredictions } from '../job/study-predictions.js';
 import { studyMarkdown } from '../plots/study.js';
-import { checkOutputDir, countFlag, parseArgs, requireFlag, stringFlag, UsageError } from './args.js';
+import { checkOutputDir, countFlag, parseArgs, requireFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { COMMON_FLAGS, type Command } from './types.js';
 
 /** A variants file: a JSON list of {"name", "overrides": {dotted key: value}}; every error names the file and entry. */
@@ -35,6 +36,22 @@ export function parseSeeds(text: string): number[] {
   return seeds;
 }
 
+async function fromPredictions(args: ParsedArgs, profile: string, manifest: string): Promise<number> {
+  for (const f of ['seeds', 'variants', 'base-run', 'headroom-items', 'headroom-samples']) {
+    if (args.flags[f] !== undefined) throw new UsageError(`--${f} does not apply with --from-predictions (the manifest names the runs)`);
+  }
+  if (Object.keys(args.overrides).length) throw new UsageError('config overrides do not apply with --from-predictions (the manifest records each variant\'s overrides)');
+  const references = requireFlag(args, 'references');
+  if (!existsSync(references)) throw new UsageError(`--references ${references} does not exist`);
+  const out = requireFlag(args, 'out');
+  checkOutputDir(out, '--out');
+  const result = studyFromPredictions(readPredictionsManifest(manifest), references, { bound: resolveConfig(profile).reward.bound });
+  await writeStudyFiles(out, result, (l) => console.log(l));
+  console.log(studyMarkdown(result));
+  console.log(`\nstudy.json, study.md and the forest plot: ${out}`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'study',
   summary: 'variants of the recipe over N RL seeds: paired stage 3 − start differences with intervals',
@@ -59,11 +76,19 @@ A killed study resumes where it stopped; a run that dies is recorded as failed a
   --headroom-samples G   samples per item for the headroom (default 8)
   --quiet                no progress bars
 
+       deepmedix study --from-predictions MANIFEST.json --references BENCHMARK.jsonl --out DIR [--profile P]
+
+The same table over runs trained elsewhere (EasyR1 at paper scale): MANIFEST lists per variant and
+seed the predictions JSONL of the run's start model and end model on BENCHMARK (see
+docs/paper-scale.md); nothing is trained. The profile gives the box coordinate bound.
+
 ${COMMON_FLAGS}`,
-  flags: { values: ['out', 'seeds', 'variants', 'base-run', 'headroom-items', 'headroom-samples'], booleans: ['quiet'] },
+  flags: { values: ['out', 'seeds', 'variants', 'base-run', 'headroom-items', 'headroom-samples', 'from-predictions', 'references'], booleans: ['quiet'] },
   async run(argv) {
     const args = parseArgs(argv, command.flags);
     const profile = stringFlag(args, 'profile', 'default')!;
+    const manifest = stringFlag(args, 'from-predictions');
+    if (manifest) return fromPredictions(args, profile, manifest);
     const seeds = parseSeeds(requireFlag(args, 'seeds'));
     const out = requireFlag(args, 'out');
     checkOutputDir(out, '--out');

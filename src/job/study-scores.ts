@@ -12,7 +12,7 @@ import type { InstructionRecord, Study } from '../data/types.js';
 import { outputGrounding } from '../eval/grounding.js';
 import { evaluateRecords, headline } from '../eval/harness.js';
 import { itemBlocks, pairedEstimate, type PairedEstimate } from '../eval/paired.js';
-import type { MeasureValues } from '../eval/study-result.js';
+import type { MeasureValues, VariantResult } from '../eval/study-result.js';
 import type { Prediction } from '../eval/predict.js';
 import { readJsonl } from '../util/fsx.js';
 
@@ -102,4 +102,38 @@ export function meanMeasures(scorer: StudyScorer, files: readonly string[]): Mea
     out[name] = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
   }
   return out;
+}
+
+/** One scored run of a variant: its start and end predictions on the benchmark, and what it cost. */
+export interface ScoredRun {
+  seed: number;
+  start: string;
+  end: string;
+  /** Wall seconds the run's training took (0 where unknown). */
+  seconds: number;
+}
+
+/**
+ * A variant's row of study.json: stage 3 − start over its runs, stage 3 − the base's stage 3 at the
+ * same seeds (`base` null for the base itself), the levels and the times.
+ */
+export function scoreVariant(
+  scorer: StudyScorer,
+  v: { name: string; overrides: Record<string, unknown> },
+  runs: readonly ScoredRun[],
+  failed: VariantResult['failed'],
+  base: ReadonlyMap<number, ScoredRun> | null,
+): VariantResult {
+  const pairs = runs.map((r) => [r.start, r.end] as [string, string]);
+  const withBase = base ? runs.filter((r) => base.has(r.seed)) : [];
+  return {
+    name: v.name,
+    overrides: v.overrides,
+    seeds: runs.map((r) => r.seed),
+    failed,
+    measures: scorer.paired(pairs),
+    vsBase: base ? scorer.paired(withBase.map((r) => [base.get(r.seed)!.end, r.end] as [string, string])) : null,
+    levels: { start: pairs.length ? meanMeasures(scorer, pairs.map((p) => p[0])) : {}, end: pairs.length ? meanMeasures(scorer, pairs.map((p) => p[1])) : {} },
+    seconds: { perSeed: runs.map((r) => r.seconds), mean: runs.length ? runs.reduce((a, r) => a + r.seconds, 0) / runs.length : 0 },
+  };
 }

@@ -25,7 +25,7 @@ import { atomicWrite, readJson, writeJson } from '../util/fsx.js';
 import { formatSeconds } from '../util/progress.js';
 import { jobSteps, runJobSteps } from './main.js';
 import { plannedHashes, stepMarker, type StepRecord } from './pipeline.js';
-import { meanMeasures, StudyScorer } from './study-scores.js';
+import { scoreVariant, StudyScorer, type ScoredRun } from './study-scores.js';
 import type { StudyResult, VariantResult } from '../eval/study-result.js';
 
 export interface Variant {
@@ -226,24 +226,13 @@ export async function runStudy(plan: StudyPlan, o: StudyOptions = {}): Promise<S
   const headroom = o.headroom && o.headroom.items > 0 ? new HeadroomCache(plan, data, o.headroom.items, o.headroom.samples, config0) : null;
   log(`[study] scoring ${done.length} runs on ${data.benchmark.length} benchmark items`);
   const baseName = plan.variants[0].name;
-  const ended = (r: StudyRun) => studyRunLayout(r).predictions('stage3');
+  const scored = (r: StudyRun): ScoredRun => ({ seed: r.seed, start: studyRunLayout(r).predictions('stage2'), end: studyRunLayout(r).predictions('stage3'), seconds: r.seconds });
+  const baseBySeed = new Map(done.filter((r) => r.variant === baseName).map((r) => [r.seed, scored(r)]));
   const variants: VariantResult[] = [];
   for (const v of plan.variants) {
     const mine = done.filter((r) => r.variant === v.name);
     const failed = runs.filter((r) => r.variant === v.name && r.status === 'failed').map((r) => ({ seed: r.seed, error: r.error ?? '' }));
-    const pairs = mine.map((r) => [studyRunLayout(r).predictions('stage2'), ended(r)] as [string, string]);
-    const baseBySeed = new Map(done.filter((r) => r.variant === baseName).map((r) => [r.seed, r]));
-    const withBase = mine.filter((r) => baseBySeed.has(r.seed));
-    const result: VariantResult = {
-      name: v.name,
-      overrides: v.overrides,
-      seeds: mine.map((r) => r.seed),
-      failed,
-      measures: scorer.paired(pairs),
-      vsBase: v.name === baseName ? null : scorer.paired(withBase.map((r) => [ended(baseBySeed.get(r.seed)!), ended(r)] as [string, string])),
-      levels: { start: pairs.length ? meanMeasures(scorer, pairs.map((p) => p[0])) : {}, end: pairs.length ? meanMeasures(scorer, pairs.map((p) => p[1])) : {} },
-      seconds: { perSeed: mine.map((r) => r.seconds), mean: mine.length ? mine.reduce((a, r) => a + r.seconds, 0) / mine.length : 0 },
-    };
+    const result = scoreVariant(scorer, v, mine.map(scored), failed, v.name === baseName ? null : baseBySeed);
     if (headroom && mine.length) result.headroom = await headroom.forRuns(mine, v);
     variants.push(result);
   }
@@ -258,12 +247,18 @@ export async function runStudy(plan: StudyPlan, o: StudyOptions = {}): Promise<S
     variants,
     finishedAt: new Date().toISOString(),
   };
-  writeJson(join(plan.out, 'study.json'), result);
-  atomicWrite(join(plan.out, 'study.md'), studyMarkdown(result) + '\n');
-  const forest = { name: 'study-forest', spec: studyForestFigure(result), width: 1300, height: 220 + 40 * variants.length };
-  writeJson(join(plan.out, 'forest.json'), forest);
-  await exportFigures([forest], plan.out, { formats: chromiumPath() ? ['png', 'svg', 'html'] : ['html'] }).catch((e: Error) => log(`[study] forest plot not exported: ${e.message}`));
+  await writeStudyFiles(plan.out, result, log);
   return result;
+}
+
+/** Write study.json, study.md and the forest plot (PNG/SVG/HTML; HTML alone without Chromium) into `out`. */
+export async function writeStudyFiles(out: string, result: StudyResult, log: (line: string) => void): Promise<void> {
+  mkdirSync(out, { recursive: true });
+  writeJson(join(out, 'study.json'), result);
+  atomicWrite(join(out, 'study.md'), studyMarkdown(result) + '\n');
+  const forest = { name: 'study-forest', spec: studyForestFigure(result), width: 1300, height: 220 + 40 * result.variants.length };
+  writeJson(join(out, 'forest.json'), forest);
+  await exportFigures([forest], out, { formats: chromiumPath() ? ['png', 'svg', 'html'] : ['html'] }).catch((e: Error) => log(`[study] forest plot not exported: ${e.message}`));
 }
 
 function fileHash(path: string): string {

@@ -29,7 +29,7 @@ export function studyRows(r: StudyResult): Record<string, string | number>[] {
     const row: Record<string, string | number> = { variant: v.name, seeds: v.seeds.length, failed: v.failed.length };
     for (const m of HEADLINE_MEASURES) row[`${m} − start`] = intervalText(v.measures[m]);
     for (const m of HEADLINE_MEASURES) row[`${m} − base`] = v.vsBase ? intervalText(v.vsBase[m]) : '';
-    row['minutes/run'] = Number((v.seconds.mean / 60).toFixed(1));
+    row['minutes/run'] = (v.seconds.mean / 60).toFixed(1);
     return row;
   });
 }
@@ -58,7 +58,7 @@ export function studyMarkdown(r: StudyResult): string {
   const out = [
     `# Study (${r.profile} profile, seeds ${r.seeds.join(', ')})`,
     '',
-    `Paired differences, mean over seeds with the 95% interval (items and seeds both counted), on ${r.items.total} benchmark items (${r.items.vqa} VQA, ${r.items.report} report). "− start": the variant's stage 3 against its own starting checkpoint; "− base": against the base recipe's stage 3 at the same seeds.`,
+    `Base recipe: the ${r.profile} profile${Object.keys(r.base).length ? ` with \`${JSON.stringify(r.base)}\`` : ''}. Paired differences, mean over seeds with the 95% interval (items and seeds both counted), on ${r.items.total} benchmark items (${r.items.vqa} VQA, ${r.items.report} report). "− start": the variant's stage 3 against its own starting checkpoint; "− base": against the base recipe's stage 3 at the same seeds.`,
     '',
     markdownTable(studyRows(r)),
   ];

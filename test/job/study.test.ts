@@ -9,7 +9,8 @@ import { runStudy, runDirOf, type StudyPlan } from '../../src/job/study.js';
 import { runMainJob } from '../../src/job/main.js';
 import { resolveConfig } from '../../src/config.js';
 import { layoutAt } from '../../src/run-layout.js';
-import { readJson } from '../../src/util/fsx.js';
+import { readJson, readJsonl } from '../../src/util/fsx.js';
+import type { InstructionRecord } from '../../src/data/types.js';
 import type { StudyResult } from '../../src/eval/study-result.js';
 
 describe('deepmedix study (smoke profile)', function () {
@@ -72,6 +73,47 @@ describe('deepmedix study (smoke profile)', function () {
     assert.match(broken.failed[0].error, /edge of the starting model's competence/);
     assert.deepEqual(r.variants[0].seeds, [3, 4], 'the base recipe still ran');
     assert.equal(broken.measures.vqa ?? null, null);
+  });
+
+  it('--from-predictions gives the same table from prediction files made elsewhere (as EasyR1 runs would be)', async () => {
+    const runs = (variant: string) => [3, 4].map((seed) => {
+      const L = layoutAt(runDirOf({ out: join(dir, 'study') }, variant, seed));
+      return { seed, start: L.predictions('stage2'), end: L.predictions('stage3') };
+    });
+    const manifest = join(dir, 'manifest.json');
+    writeFileSync(manifest, JSON.stringify({ variants: [{ name: 'base', runs: runs('base') }, { name: 'no KL', overrides: { 'grpo.beta': 0 }, runs: runs('no KL') }] }));
+    const references = layoutAt(baseRun).benchmark;
+    const code = await main(['study', '--profile', 'smoke', '--from-predictions', manifest, '--references', references, '--out', join(dir, 'from-preds')]);
+    assert.equal(code, 0);
+    const s = readJson<StudyResult>(join(dir, 'from-preds', 'study.json'));
+    assert.deepEqual(s.variants.map((v) => v.seeds), [[3, 4], [3, 4]]);
+    // Items and seeds are the same files, so every measure but boxMatch (whose report-item truth here
+    // comes from the records alone, not the cohort's studies) equals the trained study's.
+    for (const [k, v] of s.variants.entries()) {
+      for (const m of ['vqa', 'report', 'ext_vqa', 'mimic_findings']) assert.deepEqual(v.measures[m], first.variants[k].measures[m], `${v.name} ${m}`);
+    }
+    assert.deepEqual(s.variants[1].vsBase?.vqa, first.variants[1].vsBase?.vqa);
+    // Worked by hand: start answers every VQA item wrongly; the end answers the first half of them
+    // rightly at seed 1 and all at seed 2, so vqa − start is (half + 1) / 2; reports are unchanged.
+    const records = readJsonl<InstructionRecord>(references);
+    const vqa = records.filter((r) => r.task === 'vqa');
+    const half = Math.floor(vqa.length / 2);
+    const rightIds = (k: number) => new Set(vqa.slice(0, k).map((r) => r.id));
+    const write = (name: string, right: Set<string>) => {
+      const file = join(dir, name);
+      writeFileSync(file, records.map((r) => JSON.stringify({ id: r.id, text: `<think>x</think> \\boxed{${r.task === 'vqa' && !right.has(r.id) ? 'zzz' : r.answer}}` })).join('\n') + '\n');
+      return name;
+    };
+    writeFileSync(manifest, JSON.stringify({ variants: [{ name: 'hand', runs: [{ seed: 1, start: write('s.jsonl', new Set()), end: write('e1.jsonl', rightIds(half)) }, { seed: 2, start: 's.jsonl', end: write('e2.jsonl', rightIds(vqa.length)) }] }] }));
+    assert.equal(await main(['study', '--profile', 'smoke', '--from-predictions', manifest, '--references', references, '--out', join(dir, 'hand')]), 0);
+    const hand = readJson<StudyResult>(join(dir, 'hand', 'study.json')).variants[0];
+    assert.ok(Math.abs(hand.measures.vqa!.mean - (half / vqa.length + 1) / 2) < 1e-12, `vqa − start ${hand.measures.vqa!.mean}`);
+    assert.equal(hand.levels.start.vqa, 0);
+    assert.equal(hand.measures.report!.mean, 0);
+    writeFileSync(manifest, JSON.stringify({ variants: [{ name: 'base', runs: [{ seed: 1, start: 'missing.jsonl', end: 'missing.jsonl' }] }] }));
+    assert.equal(await main(['study', '--from-predictions', manifest, '--references', references, '--out', join(dir, 'never2')]), 2);
+    assert.equal(await main(['study', '--from-predictions', manifest, '--references', references, '--seeds', '1', '--out', join(dir, 'never2')]), 2);
+    assert.ok(!existsSync(join(dir, 'never2', 'study.json')));
   });
 
   it('refuses, before anything runs, a variant with an unknown key or a bad value, and bad seeds', async () => {

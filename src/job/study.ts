@@ -2,8 +2,9 @@
  * `deepmedix study`: a base recipe, variants of it (config overrides) and N RL seeds. For every
  * variant and seed the main job's steps run up to stage 3 in their own run directory
  * (`<out>/runs/<variant>/seed-<s>/`); a step whose inputs equal a step already finished — in the
- * base run (the main job's) or in another run of the study — is linked to it instead of rerun, so a
- * variant that changes only stage 3 trains only stage 3. Every run keeps its config and logs; a
+ * base run (the main job's), in another run of the study or in another study kept in the base run's
+ * `studies/` folder — is linked to it instead of rerun, so a variant that changes only stage 3 trains
+ * only stage 3, and a run two studies share (the recipe at a seed) is trained once. Every run keeps its config and logs; a
  * killed study resumes where it stopped (finished runs are skipped, a run cut short resumes from its
  * checkpoints); a run that dies is recorded as failed and the study goes on. Scoring is
  * src/job/study-scores.ts.
@@ -108,16 +109,24 @@ function finishedSteps(runDirs: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** Every run directory of the study so far, and the base run. */
+/** Run directories of a study folder (`<study>/runs/<variant>/seed-<s>`). */
+function studyRunDirs(study: string): string[] {
+  const runs = join(study, 'runs');
+  if (!existsSync(runs)) return [];
+  return readdirSync(runs).flatMap((v) => (statSync(join(runs, v)).isDirectory() ? readdirSync(join(runs, v)).map((s) => join(runs, v, s)) : []));
+}
+
+/** The base run, every run of this study so far, and the runs of the other studies kept in the base run's studies/ folder. */
 function knownRuns(plan: StudyPlan): string[] {
-  const runs = join(plan.out, 'runs');
-  const study = existsSync(runs) ? readdirSync(runs).flatMap((v) => readdirSync(join(runs, v)).map((s) => join(runs, v, s))) : [];
-  return [plan.baseRun, ...study];
+  const siblings = join(plan.baseRun, 'studies');
+  const others = existsSync(siblings) ? readdirSync(siblings).map((d) => join(siblings, d)).filter((d) => statSync(d).isDirectory() && realpathSync(d) !== (existsSync(plan.out) ? realpathSync(plan.out) : '')) : [];
+  return [plan.baseRun, ...studyRunDirs(plan.out), ...others.flatMap(studyRunDirs)];
 }
 
 /**
- * Link the steps before stage 3 whose planned hash matches a finished step elsewhere; returns the
- * linked step ids. A step already finished here (or linked) is left as it is.
+ * Link the steps up to stage 3 whose planned hash matches a finished step elsewhere (the same
+ * inputs, code and settings: the same computation), so a run another study already trained is not
+ * trained again; returns the linked step ids. A step already finished here (or linked) is left as it is.
  */
 function linkFinishedSteps(config: Config, layout: RunLayout, plan: StudyPlan): string[] {
   const specs = jobSteps({ config, layout, figuresDir: config.paths.figures, quiet: true, log: () => {} });
@@ -125,7 +134,6 @@ function linkFinishedSteps(config: Config, layout: RunLayout, plan: StudyPlan): 
   const done = finishedSteps(knownRuns(plan));
   const linked: string[] = [];
   for (const [id, hash] of hashes) {
-    if (id === 'stage3') continue;
     const here = layout.step(id);
     if (existsSync(stepMarker(here)) && readJson<StepRecord<unknown>>(stepMarker(here)).hash === hash) {
       if (lstatSync(here).isSymbolicLink()) linked.push(id);

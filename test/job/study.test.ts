@@ -64,6 +64,18 @@ describe('deepmedix study (smoke profile)', function () {
     assert.deepEqual(again.variants.map((v) => v.measures), first.variants.map((v) => v.measures));
   });
 
+  it("links a stage 3 another study in the base run's studies/ folder already trained with the same settings", async () => {
+    const a = await runStudy({ ...plan(join(baseRun, 'studies', 'a'), []), seeds: [5] }, quiet);
+    const b = await runStudy({ ...plan(join(baseRun, 'studies', 'b'), []), seeds: [5] }, quiet);
+    const run = readJson<{ ran: string[]; linked: string[] }>(join(runDirOf({ out: join(baseRun, 'studies', 'b') }, 'base', 5), 'study-run.json'));
+    assert.deepEqual(run.ran, []);
+    assert.ok(run.linked.includes('stage3'));
+    assert.deepEqual(b.variants[0].measures, a.variants[0].measures);
+    const other = await runStudy({ ...plan(join(baseRun, 'studies', 'c'), []), seeds: [6] }, quiet);
+    assert.deepEqual(readJson<{ ran: string[] }>(join(runDirOf({ out: join(baseRun, 'studies', 'c') }, 'base', 6), 'study-run.json')).ran, ['stage3'], 'another seed trains');
+    assert.deepEqual(other.seeds, [6]);
+  });
+
   it('records a run that dies as failed and goes on; the table shows n per row', async () => {
     // A variant whose stage 3 cannot start: the smoke model never solves a prompt, so none is at an edge band of [1, 1].
     const r = await runStudy(plan(join(dir, 'study-fail'), [{ name: 'broken', overrides: { 'grpo.edgeSamples': 2, 'grpo.edgeLow': 1, 'grpo.edgeHigh': 1 } }]), quiet);

@@ -44,7 +44,9 @@ static void softmax_row(float *row, const float *m, int64_t n) {
   for (int64_t j = 0; j < n; j++) row[j] = exp_any(row[j] - mx);
   /* A plain left-to-right sum: masked keys (exp = 0) at the end of a row then change nothing, so
      a query attending to the first k keys of a cache gets the same bits as the same query in the
-     full causal sequence (GRPO's ratio pi/pi_old is exactly 1 before an update). */
+     full causal sequence (GRPO's ratio pi/pi_old is then 1 before an update, bit for bit where the
+     BLAS rounds a one-row product as the same row in a batch; with OpenBLAS's Zen kernels the last
+     bit differs, 1 - 6e-8). */
   float s = 0;
   for (int64_t j = 0; j < n; j++) s += row[j];
   const float inv = 1.f / s;

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { resolveConfig, writeResolvedConfig, type Config, type Overrides } from '../config.js';
+import { ConfigError, resolveConfig, writeResolvedConfig, type Config, type Overrides } from '../config.js';
 import { readDatasets, type DatasetFiles } from '../data/prepare.js';
 import { balancedSelection } from '../data/selection.js';
 import { configuredTemplates, withFormatPrompts } from '../data/templates.js';
@@ -76,14 +76,14 @@ export function variantConfig(plan: Pick<StudyPlan, 'profile' | 'base'>, v: Vari
   }
 }
 
-/** Check a plan before anything runs: names unique, every variant's config resolves at every seed. */
+/** Check a plan before anything runs: names unique, every variant's config resolves at every seed (a ConfigError: a usage error). */
 export function checkPlan(plan: StudyPlan): void {
-  if (!plan.seeds.length) throw new Error('study: no seeds');
-  if (new Set(plan.seeds).size !== plan.seeds.length) throw new Error(`study: seeds repeat (${plan.seeds.join(', ')})`);
+  if (!plan.seeds.length) throw new ConfigError('study: no seeds');
+  if (new Set(plan.seeds).size !== plan.seeds.length) throw new ConfigError(`study: seeds repeat (${plan.seeds.join(', ')})`);
   const slugs = new Map<string, string>();
   for (const v of plan.variants) {
     const slug = variantSlug(v.name);
-    if (slugs.has(slug)) throw new Error(`study: variants '${slugs.get(slug)}' and '${v.name}' share the directory name '${slug}'`);
+    if (slugs.has(slug)) throw new ConfigError(`study: variants '${slugs.get(slug)}' and '${v.name}' share the directory name '${slug}'`);
     slugs.set(slug, v.name);
     for (const s of plan.seeds) variantConfig(plan, v, s);
   }

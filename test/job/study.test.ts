@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
@@ -142,6 +142,9 @@ describe('deepmedix study (smoke profile)', function () {
     assert.throws(() => readVariants(file), /entry 1: unknown field 'extra'/);
     assert.throws(() => parseSeeds('7,x'), /whole numbers/);
     assert.deepEqual(parseSeeds('7, 8,9'), [7, 8, 9]);
-    assert.ok(readFileSync(file, 'utf8'));
+    assert.equal(await main(['study', '--profile', 'smoke', '--seeds', '7,7', '--out', join(dir, 'never')]), 2, 'a repeated seed is a usage error');
+    writeFileSync(file, JSON.stringify([{ name: 'a', overrides: {} }, { name: 'A', overrides: { 'grpo.beta': 0 } }]));
+    assert.equal(await main(['study', '--profile', 'smoke', '--seeds', '7', '--variants', file, '--out', join(dir, 'never')]), 2, 'two variants in one directory are a usage error');
+    assert.ok(!existsSync(join(dir, 'never', 'runs')), 'nothing ran');
   });
 });

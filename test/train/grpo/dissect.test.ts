@@ -44,7 +44,7 @@ describe('the dissected GRPO step', () => {
     const model = sharpModel(2);
     const policy = new VlmPolicy(model, tok);
     const before = Array.from(model.params.get('head.w')!.dataSync());
-    const config = { ...DEFAULTS, grpo: { ...DEFAULTS.grpo, groupSize: 4, maxNewTokens: 6, beta: 0 } };
+    const config = { ...DEFAULTS, grpo: { ...DEFAULTS.grpo, groupSize: 4, maxNewTokens: 6, beta: 0, temperature: 1 } }; // T = 1: the sharpened model's samples still differ
     dissectGrpoStep(policy, null, p, config, { rng: new Rng(1) }); // warm-up: the model caches its attention mask once
     const nTensors = tf.memory().numTensors;
     const d = dissectGrpoStep(policy, null, p, config, { rng: new Rng(3), lr: 0.05, reward: rewardByLength });

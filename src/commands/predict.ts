@@ -1,5 +1,5 @@
 /** `deepmedix predict`: greedy predictions of a checkpoint (or an endpoint) on a benchmark -> `{"id","text"}` JSONL. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { initBackend } from '../backend.js';
 import { boxGrammarOf, resolveConfig } from '../config.js';
@@ -8,7 +8,7 @@ import { constantBaseline, instructionScoresTable, scoreInstructions, shuffleIma
 import { predictRecords, type Prediction } from '../eval/predict.js';
 import { loadModel, readCheckpoint } from '../model/checkpoint.js';
 import { atomicWrite, writeJson, writeJsonl } from '../util/fsx.js';
-import { countFlag, numberFlag, parseArgs, requireFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
+import { checkOutputFile, countFlag, numberFlag, parseArgs, requireFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { namedBenchmark, RUN_FLAG_HELP } from './job-data.js';
 import { endpointPredictions, ENDPOINT_USAGE } from './predict-endpoint.js';
 import { COMMON_FLAGS, type Command } from './types.js';
@@ -16,7 +16,7 @@ import { COMMON_FLAGS, type Command } from './types.js';
 /** Checked before any work: the output must be a file path (not a directory); replacing a file is said. */
 function checkOutput(out: string): void {
   if (!out.endsWith('.jsonl')) throw new UsageError(`--out ${out}: name a .jsonl file`);
-  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a directory; name a .jsonl file`);
+  checkOutputFile(out, '--out', '.jsonl file');
 }
 
 async function checkpointPredictions(args: ParsedArgs, records: readonly InstructionRecord[], imageRoot: string): Promise<{ name: string; predictions: Prediction[] }> {

@@ -1,8 +1,8 @@
 /** `deepmedix viewer`: the reasoning viewer / expert review page, and Table 2 from review files. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../config.js';
-import { countFlag, parseArgs, numberFlag, requireFlag, stringFlag, UsageError } from './args.js';
+import { checkOutputFile, countFlag, parseArgs, numberFlag, requireFlag, stringFlag, UsageError } from './args.js';
 import { loadViewerItems } from '../viewer/items.js';
 import { groupAgreement, readReviews, table2, table2Markdown } from '../viewer/review.js';
 import { startViewer } from '../viewer/server.js';
@@ -56,15 +56,15 @@ ${COMMON_FLAGS}`,
       return 0;
     }
     if (action !== 'serve') throw new UsageError(`unknown action '${action}' (serve | table2)`);
+    const reviewsPath = stringFlag(args, 'reviews') ?? join(config.paths.data, 'reviews', 'reviews.jsonl');
+    checkOutputFile(reviewsPath, '--reviews', '.jsonl file');
     const models = stringFlag(args, 'models');
     const items = loadViewerItems(requireFlag(args, 'records'), list(requireFlag(args, 'predictions')), {
       imageRoot: stringFlag(args, 'image-root'),
       requireModels: models ? list(models) : undefined,
     });
-    const reviewsPath = stringFlag(args, 'reviews') ?? join(config.paths.data, 'reviews', 'reviews.jsonl');
-    // Checked before serving: a directory, or a file that is not a review file, is refused now, not at the first submission.
+    // Checked before serving: a file that is not a review file is refused now, not at the first submission.
     if (existsSync(reviewsPath)) {
-      if (statSync(reviewsPath).isDirectory()) throw new UsageError(`--reviews ${reviewsPath} is a directory; name a .jsonl file`);
       const n = readReviews([reviewsPath]).length;
       console.log(`appending to ${reviewsPath} (${n} reviews there already)`);
     }

@@ -4,7 +4,7 @@
  * command that replaces a file from an earlier run says so.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
@@ -57,6 +57,19 @@ describe('output paths are checked before any work', function () {
     const r = await capture(['cohort', '--profile', 'smoke', '--n', '2', '--out', join(file, 'sub')]);
     assert.equal(r.code, 2);
     assert.match(r.err, /cannot be created: .*a-file is a file/);
+  });
+
+  it('an output file under a file (predict --out, viewer --reviews) or that is a directory is refused before any work', async () => {
+    const pred = await capture(['predict', '--checkpoint', join(dir, 'no-such-checkpoint'), '--benchmark', refs, '--out', join(file, 'p.jsonl')]);
+    assert.equal(pred.code, 2, pred.err + pred.out);
+    assert.match(pred.err, /--out .*p\.jsonl cannot be created: .*a-file is a file/);
+    mkdirSync(join(dir, 'd.jsonl'));
+    const asDir = await capture(['predict', '--checkpoint', join(dir, 'no-such-checkpoint'), '--benchmark', refs, '--out', join(dir, 'd.jsonl')]);
+    assert.equal(asDir.code, 2);
+    assert.match(asDir.err, /d\.jsonl is a directory; name a \.jsonl file/);
+    const viewer = await capture(['viewer', '--records', refs, '--predictions', refs, '--reviews', join(file, 'r.jsonl'), '--port', '0']);
+    assert.equal(viewer.code, 2, viewer.err + viewer.out);
+    assert.match(viewer.err, /--reviews .*r\.jsonl cannot be created: .*a-file is a file/);
   });
 
   it('evaluate says when it replaces the results of an earlier run', async () => {

@@ -146,6 +146,13 @@ export function countFlag(args: ParsedArgs, name: string, fallback?: number): nu
  * behind): a path that is a file, or one under a file or an unwritable directory, is a usage error
  * naming the flag; `replaces` lists the files there that the command will replace, and a line says so.
  */
+export function checkOutputDir(dir: string, flag: string, replaces: readonly string[] = []): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file; name a directory`);
+  writableAncestor(resolve(dir), `${flag} ${dir}`);
+  const there = replaces.filter((f) => existsSync(join(dir, f)));
+  if (there.length) console.log(`${dir} holds ${there.join(', ')} from an earlier run: replacing ${there.length === 1 ? 'it' : 'them'}`);
+}
+
 /** An output file's path, checked before any work: not a directory, and its folder can be created and written. */
 export function checkOutputFile(file: string, flag: string, what = 'file'): void {
   if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${flag} ${file} is a directory; name a ${what}`);
@@ -162,11 +169,4 @@ function writableAncestor(path: string, what: string): void {
   } catch {
     throw new UsageError(`${what} cannot be written: ${at} is not writable`);
   }
-}
-
-export function checkOutputDir(dir: string, flag: string, replaces: readonly string[] = []): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file; name a directory`);
-  writableAncestor(resolve(dir), `${flag} ${dir}`);
-  const there = replaces.filter((f) => existsSync(join(dir, f)));
-  if (there.length) console.log(`${dir} holds ${there.join(', ')} from an earlier run: replacing ${there.length === 1 ? 'it' : 'them'}`);
 }

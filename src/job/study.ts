@@ -119,7 +119,8 @@ function studyRunDirs(study: string): string[] {
 /** The base run, every run of this study so far, and the runs of the other studies kept in the base run's studies/ folder. */
 function knownRuns(plan: StudyPlan): string[] {
   const siblings = join(plan.baseRun, 'studies');
-  const others = existsSync(siblings) ? readdirSync(siblings).map((d) => join(siblings, d)).filter((d) => statSync(d).isDirectory() && realpathSync(d) !== (existsSync(plan.out) ? realpathSync(plan.out) : '')) : [];
+  const self = existsSync(plan.out) ? realpathSync(plan.out) : '';
+  const others = existsSync(siblings) ? readdirSync(siblings).map((d) => join(siblings, d)).filter((d) => statSync(d).isDirectory() && realpathSync(d) !== self) : [];
   return [plan.baseRun, ...studyRunDirs(plan.out), ...others.flatMap(studyRunDirs)];
 }
 
